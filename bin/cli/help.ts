@@ -1,0 +1,50 @@
+import { CHOICES, defaultFor } from '../../generators/lib/spec.js';
+import { RUN_FLAGS } from './arguments.js';
+
+const column = (left: string, right: string): string => `  ${left.padEnd(30)} ${right}`;
+
+/** Help for `microforge new`, written from the choice model so it cannot drift from the flags. */
+export function newCommandHelp(binary: string): string {
+  const lines = [
+    `Usage: ${binary} [DIRECTORY] [options]`,
+    '',
+    'Generates a production-grade TypeScript microservice repository in DIRECTORY (default: the current directory).',
+    'Asks for what is missing when a terminal is attached; otherwise uses the defaults (as --yes does).',
+    '',
+    'Choices (also keys of the --answers file):',
+  ];
+  for (const choice of CHOICES) {
+    if (choice.kind === 'text') {
+      const fallback = choice.key === 'name' ? 'the directory name' : String(defaultFor(choice.key, {}, ''));
+      lines.push(column(`${choice.flag} ${choice.placeholder}`, `${choice.message} (default: ${fallback})`));
+      continue;
+    }
+    const fallback = defaultFor(choice.key, { messaging: 'at-least-once' }, '');
+    lines.push(column(`${choice.flag} VALUE`, `${choice.message} (default: ${fallback})`));
+    for (const option of choice.options) {
+      const note = option.unavailable ? ' [not available yet]' : '';
+      lines.push(column('', `  ${option.value}: ${option.implies}${note}`));
+    }
+  }
+  lines.push('', 'Run options (never saved in the repo):');
+  for (const [flag, declaration] of Object.entries(RUN_FLAGS)) {
+    const short = 'short' in declaration ? `-${declaration.short}, ` : '';
+    const placeholder = 'placeholder' in declaration ? ` ${declaration.placeholder}` : '';
+    lines.push(column(`${short}--${flag}${placeholder}`, declaration.help));
+  }
+  lines.push('', 'Exit codes: 0 done, 1 failure (e.g. npm install), 2 bad input (nothing written), 130 cancelled.');
+  return lines.join('\n');
+}
+
+export function mainHelp(): string {
+  return [
+    'Usage: microforge <command> [options]',
+    '',
+    'Commands:',
+    column('new [DIRECTORY]', 'generate a new service repository (also: npm create microforge)'),
+    column('audit [DIRECTORY] [--json]', 'check manifests, Dockerfile and code against the guide (exit 1 on errors)'),
+    '',
+    column('-h, --help', 'show help (microforge new --help for every choice)'),
+    column('-v, --version', 'print the version'),
+  ].join('\n');
+}

@@ -1,0 +1,59 @@
+/** Command dispatch and the exit-code contract: 0 done, 1 failure, 2 bad input, 130 cancelled. */
+import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
+import { UsageError } from '../../generators/lib/usage-error.js';
+import { auditCommand } from './audit-command.js';
+import { mainHelp } from './help.js';
+import { newCommand, type CommandContext } from './new-command.js';
+import { StepFailure } from './post-generate.js';
+import { createReporter } from './reporter.js';
+
+const COMMANDS: Record<string, (argv: readonly string[], context: CommandContext) => Promise<number>> = {
+  new: newCommand,
+  audit: auditCommand,
+};
+
+function isCancellation(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === 'ExitPromptError' || name === 'AbortPromptError';
+}
+
+export async function runMicroforge(argv: readonly string[], binary: string): Promise<number> {
+  const reporter = createReporter();
+  let debug = argv.includes('--debug');
+  const context: CommandContext = {
+    reporter,
+    binary: binary === 'microforge' ? 'microforge new' : binary,
+    terminalAttached: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    onDebug: (enabled) => {
+      debug = debug || enabled;
+    },
+  };
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === '--help' || command === '-h') {
+      reporter.info(mainHelp());
+      return command === undefined ? 2 : 0;
+    }
+    if (command === '--version' || command === '-v') {
+      reporter.info(GENERATOR_VERSION);
+      return 0;
+    }
+    const run = COMMANDS[command];
+    if (!run) throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')}; see --help)`);
+    return await run(rest, context);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      reporter.notice(`${binary}: ${error.message}`);
+      return error.exitCode;
+    }
+    if (isCancellation(error)) {
+      reporter.notice(`${binary}: cancelled; nothing was written`);
+      return 130;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    reporter.notice(`${binary}: ${message}`);
+    if (debug && error instanceof Error && !(error instanceof StepFailure)) reporter.notice(error.stack ?? '');
+    else if (!(error instanceof StepFailure)) reporter.notice('(run again with --debug for details)');
+    return 1;
+  }
+}

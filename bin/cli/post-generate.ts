@@ -1,0 +1,50 @@
+/** The steps after the files are in place: npm install and a first git commit. */
+import { execa } from 'execa';
+import type { Reporter } from './reporter.js';
+
+export class StepFailure extends Error {}
+
+export async function installDependencies(directory: string, reporter: Reporter): Promise<void> {
+  reporter.progress('Installing dependencies (npm install)…');
+  const started = Date.now();
+  const result = await execa('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: directory,
+    reject: false,
+    stdin: 'ignore',
+    // npm's own progress goes to the user's terminal; in CI it is quiet and only problems show.
+    stdout: reporter.interactiveOutput ? 'inherit' : 'pipe',
+    stderr: 'inherit',
+    env: { npm_config_loglevel: reporter.interactiveOutput ? 'notice' : 'error' },
+  });
+  if (result.exitCode !== 0) {
+    throw new StepFailure(`npm install failed with exit code ${result.exitCode ?? result.signal}; the repo is complete, run npm install in ${directory} once the problem is fixed`);
+  }
+  reporter.progress(`Installed dependencies in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function git(directory: string, args: string[]) {
+  return execa('git', args, { cwd: directory, reject: false, stdin: 'ignore' });
+}
+
+/** Creates the repo and its first commit; a repo already around the target is left alone. */
+export async function createGitRepository(directory: string, message: string, reporter: Reporter): Promise<'created' | 'inside-existing' | 'no-git'> {
+  const probe = await git(directory, ['rev-parse', '--is-inside-work-tree']).catch(() => undefined);
+  if (probe === undefined || (probe.exitCode !== 0 && /not found|ENOENT/.test(String(probe.stderr)))) {
+    reporter.notice('git is not installed: skipped creating a repository');
+    return 'no-git';
+  }
+  const topLevel = await git(directory, ['rev-parse', '--show-toplevel']);
+  if (probe.exitCode === 0 && topLevel.stdout.trim() !== directory) {
+    reporter.notice(`${directory} is inside the git repository ${topLevel.stdout.trim()}: left committing to you`);
+    return 'inside-existing';
+  }
+  reporter.progress('Creating the git repository…');
+  const identity = await git(directory, ['config', 'user.email']);
+  // A machine without a git identity (fresh CI runner) still gets a first commit, clearly authored.
+  const author = identity.exitCode === 0 ? [] : ['-c', 'user.name=microforge', '-c', 'user.email=microforge@localhost'];
+  for (const args of [['init', '--quiet', '--initial-branch=main'], ['add', '--all'], [...author, 'commit', '--quiet', '--no-verify', '-m', message]]) {
+    const result = await git(directory, args);
+    if (result.exitCode !== 0) throw new StepFailure(`git ${args.filter((arg) => !arg.startsWith('user.')).join(' ')} failed: ${result.stderr.trim().split('\n')[0]}`);
+  }
+  return 'created';
+}

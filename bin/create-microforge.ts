@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// `npm create microforge my-service` runs this bin: it is `microforge new`.
+import { runMicroforge } from './cli/main.js';
+
+process.exitCode = await runMicroforge(['new', ...process.argv.slice(2)], 'create-microforge');

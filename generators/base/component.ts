@@ -1,0 +1,21 @@
+import type { Component } from '../lib/component.js';
+import { pinned } from '../lib/service-versions.js';
+
+/** The service skeleton: config, lifecycle and probes, HTTP app, metrics, shutdown, tests. */
+export const component: Component = {
+  id: 'base',
+  includedIn: () => true,
+  templateDirs: () => ['base'],
+  packageJson: () => ({
+    dependencies: pinned('fastify', '@fastify/type-provider-typebox', 'typebox', 'pino', 'prom-client', 'yaml'),
+    devDependencies: pinned('typescript', '@types/node'),
+    scripts: {
+      build: 'tsc -p tsconfig.build.json',
+      clean: "node -e \"fs.rmSync('dist', { recursive: true, force: true })\"",
+      typecheck: 'tsc -p tsconfig.json',
+      start: 'node dist/main.js',
+      dev: 'node --watch src/main.ts',
+      test: 'node --test "test/**/*.test.ts"',
+    },
+  }),
+};

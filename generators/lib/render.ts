@@ -1,0 +1,105 @@
+/**
+ * render(spec) → an in-memory tree of the generated repo. Pure: the same spec gives the same
+ * bytes, and nothing touches the disk except reading templates, so the whole choice matrix
+ * renders in tests in milliseconds and a failure can never leave half a repo.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, posix, relative, sep } from 'node:path';
+import Handlebars from 'handlebars';
+import type { Component } from './component.js';
+import { COMPONENTS } from './components.js';
+import { renderPackageJson } from './package-json.js';
+import { GENERATOR_PACKAGE_NAME, GENERATOR_VERSION, TEMPLATES_ROOT } from './package-root.js';
+import { CHOICE_KEYS, type ServiceSpec } from './spec.js';
+import { templateContextFor, type TemplateContext } from './template-context.js';
+
+/** Repo-relative POSIX path → file contents. Keys are sorted. */
+export type RenderedTree = ReadonlyMap<string, Buffer>;
+
+const TEMPLATE_SUFFIX = '.hbs';
+
+const handlebars = Handlebars.create();
+handlebars.registerHelper('eq', (left: unknown, right: unknown) => left === right);
+
+type CompiledTemplate = (context: TemplateContext) => string;
+const compiledTemplates = new Map<string, CompiledTemplate>();
+
+function compile(source: string, cacheKey: string): CompiledTemplate {
+  let template = compiledTemplates.get(cacheKey);
+  if (!template) {
+    // strict: a misspelt variable is an error at render time, not an empty string in the output.
+    template = handlebars.compile<TemplateContext>(source, { noEscape: true, strict: true });
+    compiledTemplates.set(cacheKey, template);
+  }
+  return template;
+}
+
+function listFiles(directory: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) files.push(...listFiles(path));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}
+
+/** `_gitignore` → `.gitignore`; `__tests__` stays as it is. */
+function dotfileSegment(segment: string): string {
+  return /^_[A-Za-z]/.test(segment) ? `.${segment.slice(1)}` : segment;
+}
+
+export function outputPathFor(templatePath: string, context: TemplateContext): string {
+  const withoutSuffix = templatePath.endsWith(TEMPLATE_SUFFIX) ? templatePath.slice(0, -TEMPLATE_SUFFIX.length) : templatePath;
+  return withoutSuffix
+    .split('/')
+    .map((segment) => dotfileSegment(segment.includes('{{') ? compile(segment, `path:${segment}`)(context) : segment))
+    .join('/');
+}
+
+function renderTemplateDir(templateDir: string, context: TemplateContext, into: Map<string, Buffer>, owner: Map<string, string>): void {
+  const root = join(TEMPLATES_ROOT, templateDir);
+  for (const file of listFiles(root)) {
+    const templatePath = relative(root, file).split(sep).join(posix.sep);
+    const outputPath = outputPathFor(templatePath, context);
+    const previousOwner = owner.get(outputPath);
+    if (previousOwner) {
+      throw new Error(`templates ${previousOwner} and ${templateDir} both render ${outputPath}`);
+    }
+    owner.set(outputPath, templateDir);
+    const bytes = readFileSync(file);
+    into.set(
+      outputPath,
+      file.endsWith(TEMPLATE_SUFFIX) ? Buffer.from(compile(bytes.toString('utf8'), file)(context), 'utf8') : bytes,
+    );
+  }
+}
+
+/** The choices as the generated repo records them, for `add` and `upgrade` to read back. */
+export function renderYoRc(spec: ServiceSpec): string {
+  const choices = Object.fromEntries(CHOICE_KEYS.map((key) => [key, spec[key]]));
+  return `${JSON.stringify({ [GENERATOR_PACKAGE_NAME]: { ...choices, generatorVersion: GENERATOR_VERSION } }, null, 2)}\n`;
+}
+
+export function componentsFor(spec: ServiceSpec): Component[] {
+  return COMPONENTS.filter((component) => component.includedIn(spec));
+}
+
+export function renderRepo(spec: ServiceSpec): RenderedTree {
+  const context = templateContextFor(spec, GENERATOR_VERSION);
+  const files = new Map<string, Buffer>();
+  const owner = new Map<string, string>();
+  const components = componentsFor(spec);
+  for (const component of components) {
+    for (const templateDir of component.templateDirs(spec)) renderTemplateDir(templateDir, context, files, owner);
+  }
+  const contributions = components.flatMap((component) => (component.packageJson ? [component.packageJson(context)] : []));
+  for (const [path, contents] of [
+    ['package.json', renderPackageJson(context, contributions)],
+    ['.yo-rc.json', renderYoRc(spec)],
+  ] as const) {
+    if (files.has(path)) throw new Error(`${owner.get(path)} renders ${path}, which is assembled from contributions`);
+    files.set(path, Buffer.from(contents, 'utf8'));
+  }
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

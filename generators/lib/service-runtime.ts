@@ -1,0 +1,8 @@
+/** The runtime every generated service targets; one place, so Dockerfile, engines and CI agree. */
+export const GENERATED_SERVICE_RUNTIME = {
+  nodeVersion: '24.21.0',
+  nodeImage: 'node:24.21.0-bookworm-slim',
+  nodeEngines: '>=22.18',
+  port: 8080,
+  uid: 10001,
+} as const;

@@ -1,0 +1,25 @@
+/**
+ * Exact versions of every package a generated service depends on. One place, so a bump is one
+ * reviewed line; component modules read from here and never write a version themselves.
+ */
+export const SERVICE_VERSIONS = {
+  // runtime
+  fastify: '5.12.8',
+  '@fastify/type-provider-typebox': '6.3.0',
+  typebox: '1.4.3',
+  pino: '10.4.0',
+  'prom-client': '15.1.3',
+  yaml: '2.9.1',
+  pg: '8.23.1',
+  // build and test
+  typescript: '7.0.2',
+  '@types/node': '24.19.2',
+  '@types/pg': '8.23.1',
+} as const;
+
+export type ServicePackage = keyof typeof SERVICE_VERSIONS;
+
+/** `{ pkg: version }` for the given packages, in the order given. */
+export function pinned(...packages: readonly ServicePackage[]): Record<string, string> {
+  return Object.fromEntries(packages.map((pkg) => [pkg, SERVICE_VERSIONS[pkg]]));
+}

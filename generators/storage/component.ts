@@ -1,0 +1,17 @@
+import type { Component } from '../lib/component.js';
+import { pinned } from '../lib/service-versions.js';
+
+/** Storage owned by the service: `none` (stateless example) or `postgres` (pool, migrations, CRUD store). */
+export const component: Component = {
+  id: 'storage',
+  includedIn: () => true,
+  templateDirs: (spec) => [`storage/${spec.storage}`],
+  packageJson: (context) =>
+    context.storagePostgres
+      ? {
+          dependencies: pinned('pg'),
+          devDependencies: pinned('@types/pg'),
+          scripts: { migrate: 'node dist/migrate.js' },
+        }
+      : {},
+};

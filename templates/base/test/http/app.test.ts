@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HttpError } from '../../src/http/errors.ts';
+import { testApp } from '../helpers.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('HTTP app', () => {
+  it('answers unknown routes with a JSON 404', async (t) => {
+    const app = await testApp();
+    t.after(() => app.close());
+    const response = await app.inject({ url: '/nowhere?x=1' });
+    assert.equal(response.statusCode, 404);
+    assert.deepEqual(response.json(), { error: { code: 'not_found', message: 'Route GET /nowhere not found' } });
+  });
+
+  it('echoes a sane x-request-id and generates one otherwise', async (t) => {
+    const app = await testApp();
+    t.after(() => app.close());
+    assert.equal((await app.inject({ url: '/livez', headers: { 'x-request-id': 'req-42' } })).headers['x-request-id'], 'req-42');
+    assert.match(String((await app.inject({ url: '/livez' })).headers['x-request-id']), UUID);
+    const injected = await app.inject({ url: '/livez', headers: { 'x-request-id': 'bad id\twith spaces' } });
+    assert.match(String(injected.headers['x-request-id']), UUID);
+  });
+
+  it('answers malformed JSON with a JSON 400', async (t) => {
+    const app = await testApp();
+    app.post('/echo', async (request) => request.body);
+    t.after(() => app.close());
+    const response = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{' });
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.json().error.code, 'bad_request');
+  });
+
+  it('passes HttpErrors through and hides internal errors', async (t) => {
+    const app = await testApp();
+    app.get('/teapot', async () => {
+      throw new HttpError(409, 'conflict', 'already there');
+    });
+    app.get('/crash', async () => {
+      throw new Error('password=hunter2 at db.internal');
+    });
+    t.after(() => app.close());
+    const conflict = await app.inject({ url: '/teapot' });
+    assert.equal(conflict.statusCode, 409);
+    assert.deepEqual(conflict.json(), { error: { code: 'conflict', message: 'already there' } });
+    const crash = await app.inject({ url: '/crash' });
+    assert.equal(crash.statusCode, 500);
+    assert.deepEqual(crash.json(), { error: { code: 'internal_error', message: 'Internal server error' } });
+  });
+});

@@ -1,0 +1,23 @@
+// End-to-end test support: import everything from here.
+//   import { useE2eCleanup, makeWorkDir, runCli, npm24, createTestDatabase, freePort, startHardened } from './support/index.js';
+export { REPO_ROOT, CLI_PATH, ENSURE_NODE24_SCRIPT } from './paths.js';
+export { registerCleanup, cleanupAll, pendingCleanups } from './cleanup.js';
+export { useE2eCleanup } from './hooks.js';
+export { makeWorkDir } from './workdir.js';
+export { cleanHostEnv, node24BinDir, node24Path, envWithNode24, type Env } from './env.js';
+export { runCli, runWithNode24, npm24, describeRun, type RunResult, type RunOptions } from './run.js';
+export { createTestDatabase, psql, PG_HOST, PG_PORT, PG_USER, type TestDatabase } from './postgres.js';
+export { freePort, tcpOpen } from './net.js';
+export { http, getJson, postJson, waitForHttp, type HttpResponse, type HttpOptions, type WaitForHttpOptions } from './http.js';
+export { snapshotTree, diffTrees, isEmptyDiff, type TreeSnapshot, type TreeDiff } from './snapshot.js';
+export {
+  startHardened,
+  APP_MOUNT,
+  NODE_MOUNT,
+  RUN_UID,
+  RUN_GID,
+  type HardenedOptions,
+  type HardenedProcess,
+  type HardenedExit,
+} from './hardened.js';
+export * from './containers.js';
