@@ -31,7 +31,7 @@ function questionFor(choice: Choice, given: Partial<ServiceSpec>, directoryName:
     message,
     default: defaultFor(choice.key, given, directoryName) ?? undefined,
     choices: choice.options.map((option) => ({
-      name: `${option.label} — ${option.implies}`,
+      name: option.label,
       value: option.value,
       description: option.implies,
       disabled: option.unavailable ? '(not available in this release)' : false,
