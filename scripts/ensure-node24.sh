@@ -6,11 +6,12 @@
 # goes to stderr.
 #
 #   NODE24_BIN="$(scripts/ensure-node24.sh)"   # then: PATH="$NODE24_BIN:$PATH" npm ci
+#   scripts/ensure-node24.sh 20.17.0            # any other version, e.g. the CLI's lowest supported one
 #
 # Env: NODE24_VERSION (default 24.21.0), NODE24_CACHE_DIR (default <repo>/.cache).
 set -euo pipefail
 
-version="${NODE24_VERSION:-24.21.0}"
+version="${1:-${NODE24_VERSION:-24.21.0}}"
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache_dir="${NODE24_CACHE_DIR:-$repo_root/.cache}"
 target_dir="$cache_dir/node-$version"

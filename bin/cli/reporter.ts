@@ -17,7 +17,18 @@ export interface Reporter {
   readonly interactiveOutput: boolean;
 }
 
+/** A reader that stops early (`microforge audit | head`) is not an error worth a stack trace. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  if (stream.listenerCount('error') > 0) return;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 export function createReporter(environment: NodeJS.ProcessEnv = process.env): Reporter {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   const stdoutIsTerminal = Boolean(process.stdout.isTTY);
   const useColour = stdoutIsTerminal && environment.NO_COLOR === undefined && environment.TERM !== 'dumb';
   const quiet = Boolean(environment.CI) || !process.stderr.isTTY;

@@ -141,3 +141,14 @@ describe('bad input: one line on stderr, exit 2, nothing written', () => {
 it('the CLI under test is the built one', () => {
   expect(CLI_PATH).toBe(join(REPO_ROOT, 'dist/bin/microforge.js'));
 });
+
+describe('on the lowest supported Node.js', () => {
+  it('generates with nothing on stderr on Node 20.17.0', async () => {
+    const { nodeBinDirFor } = await import('../e2e/support/env.js');
+    const node = join(nodeBinDirFor('20.17.0'), 'node');
+    const work = await makeWorkDir('gen-node20');
+    const result = await execa(node, [CLI_PATH, 'new', 'svc', '--yes', '--skip-install', '--skip-git'], { cwd: work, reject: false });
+    expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({ exitCode: 0, stderr: '' });
+    expect(await readdir(join(work, 'svc'))).toContain('package.json');
+  }, 120_000);
+});

@@ -48,3 +48,11 @@ export function envWithNode24(extra: Env = {}): Env {
   const env = cleanHostEnv();
   return { ...env, PATH: `${node24BinDir()}:${env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`, ...extra };
 }
+
+/** Bin dir of another official Node version (e.g. the CLI's lowest supported one), provisioned like Node 24. */
+export function nodeBinDirFor(version: string): string {
+  const out = execFileSync('bash', [ENSURE_NODE24_SCRIPT, version], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
+  const dir = out.trim().split('\n').pop();
+  if (!dir) throw new Error(`ensure-node24.sh ${version} printed no bin dir`);
+  return dir;
+}
