@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // `npm create microforge my-service` runs this bin: it is `microforge new`.
-import { runMicroforge } from './cli/main.js';
-import { silenceKnownWarnings } from './cli/known-warnings.js';
+import module from 'node:module';
+
+// Node 22.1+ caches compiled code on disk (see microforge.ts); the CLI is imported after it.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const [{ runMicroforge }, { silenceKnownWarnings }] = await Promise.all([import('./cli/main.js'), import('./cli/known-warnings.js')]);
 
 silenceKnownWarnings();
 process.exitCode = await runMicroforge(['new', ...process.argv.slice(2)], 'create-microforge');

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-import { runMicroforge } from './cli/main.js';
-import { silenceKnownWarnings } from './cli/known-warnings.js';
+import module from 'node:module';
+
+// Node 22.1+ caches compiled code on disk: later runs skip most of the parsing. The CLI is loaded
+// after this line (dynamic imports), or it would be compiled before the cache is on.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const [{ runMicroforge }, { silenceKnownWarnings }] = await Promise.all([import('./cli/main.js'), import('./cli/known-warnings.js')]);
 
 silenceKnownWarnings();
 process.exitCode = await runMicroforge(process.argv.slice(2), 'microforge');

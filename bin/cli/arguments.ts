@@ -20,6 +20,7 @@ export const RUN_FLAGS = {
   'skip-install': { type: 'boolean', help: 'do not run npm install in the new repo' },
   'skip-git': { type: 'boolean', help: 'do not create a git repository and first commit' },
   force: { type: 'boolean', help: 'generate into a non-empty directory, overwriting files microforge renders' },
+  json: { type: 'boolean', help: 'print only a JSON summary on stdout (choices, files, next commands); never prompt' },
   debug: { type: 'boolean', help: 'show stack traces of unexpected errors' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
   version: { type: 'boolean', short: 'v', help: 'print the version' },
@@ -32,6 +33,7 @@ export interface RunOptions {
   skipInstall: boolean;
   skipGit: boolean;
   force: boolean;
+  json: boolean;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -52,7 +54,8 @@ function parserOptions() {
   return options;
 }
 
-function usageErrorFrom(error: unknown): UsageError {
+/** node:util parseArgs errors, as the one-line usage errors every command prints. */
+export function usageErrorFromParseArgs(error: unknown): UsageError {
   const { code, message } = error as { code?: string; message: string };
   const option = /'(-[^' ]+)/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option '${option ?? message}' (see --help)`);
@@ -68,7 +71,7 @@ export function parseNewArguments(argv: readonly string[]): NewArguments {
   try {
     parsed = parseArgs({ args: [...argv], options: parserOptions(), allowPositionals: true, strict: true });
   } catch (error) {
-    throw usageErrorFrom(error);
+    throw usageErrorFromParseArgs(error);
   }
   const { values, positionals } = parsed;
   if (positionals.length > 1) {
@@ -91,6 +94,7 @@ export function parseNewArguments(argv: readonly string[]): NewArguments {
       skipInstall: flag('skip-install'),
       skipGit: flag('skip-git'),
       force: flag('force'),
+      json: flag('json'),
       debug: flag('debug'),
       help: flag('help'),
       version: flag('version'),

@@ -1,15 +1,19 @@
 /** Command dispatch and the exit-code contract: 0 done, 1 failure, 2 bad input, 130 cancelled. */
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
-import { auditCommand } from './audit-command.js';
 import { mainHelp } from './help.js';
-import { newCommand, type CommandContext } from './new-command.js';
+import type { CommandContext } from './new-command.js';
 import { StepFailure } from './post-generate.js';
 import { createReporter } from './reporter.js';
 
-const COMMANDS: Record<string, (argv: readonly string[], context: CommandContext) => Promise<number>> = {
-  new: newCommand,
-  audit: auditCommand,
+type Command = (argv: readonly string[], context: CommandContext) => Promise<number>;
+
+// Each command loads only its own modules: `new` should not pay for the merge or audit machinery.
+const COMMANDS: Record<string, Command> = {
+  new: async (argv, context) => (await import('./new-command.js')).newCommand(argv, context),
+  add: async (argv, context) => (await import('./add-command.js')).addCommand(argv, context),
+  upgrade: async (argv, context) => (await import('./upgrade-command.js')).upgradeCommand(argv, context),
+  audit: async (argv, context) => (await import('./audit-command.js')).auditCommand(argv, context),
 };
 
 function isCancellation(error: unknown): boolean {
@@ -47,7 +51,8 @@ export async function runMicroforge(argv: readonly string[], binary: string): Pr
       return error.exitCode;
     }
     if (isCancellation(error)) {
-      reporter.notice(`${binary}: cancelled; nothing was written`);
+      // Only `new` stages its files, so only there is "nothing was written" a promise.
+      reporter.notice(`${binary}: cancelled${argv[0] === 'new' || binary === 'create-microforge' ? '; nothing was written' : ''}`);
       return 130;
     }
     const message = error instanceof Error ? error.message : String(error);

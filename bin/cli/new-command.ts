@@ -6,7 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
+import type { RenderedTree } from '../../generators/lib/render.js';
 import { checkAvailability, checkContradictions, checkGivenChoices, completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
+import { templateContextFor } from '../../generators/lib/template-context.js';
 import { readAnswersFile } from './answers-file.js';
 import { parseNewArguments } from './arguments.js';
 import { newCommandHelp } from './help.js';
@@ -42,12 +44,13 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   checkAvailability(given);
 
   const target = inspectTarget(directory ?? '.');
-  const interactive = context.terminalAttached && !run.yes;
+  // --json output is for tools: a question would wait for an answer nobody reads.
+  const interactive = context.terminalAttached && !run.yes && !run.json;
   // Without prompts the defaults are final, so a contradiction with them is known now.
   if (!interactive) completeSpec(given, target.name);
   assertUsableTarget(target, run.force);
 
-  if (!context.terminalAttached && !run.yes) {
+  if (!context.terminalAttached && !run.yes && !run.json) {
     reporter.notice('No terminal attached: using defaults for every choice not given (as with --yes).');
   }
 
@@ -61,6 +64,10 @@ export async function newCommand(argv: readonly string[], context: CommandContex
       discardStaging(scratch);
     }
     const { spec, tree } = result;
+    if (run.json) {
+      reporter.info(jsonSummary({ spec, tree, target: target.path, dryRun: true, installed: false, git: 'skipped' }));
+      return 0;
+    }
     reporter.info(`Dry run: ${spec.name} would be generated in ${target.path} with ${tree.size} files (nothing was written):`);
     for (const path of tree.keys()) reporter.info(`  ${path}`);
     return 0;
@@ -78,17 +85,61 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   }
 
   const { spec, tree } = result;
-  reporter.info(`${reporter.style('green', '✔')} Generated ${spec.name} in ${target.path} (${tree.size} files)`);
-  if (!run.skipInstall) await installDependencies(target.path, reporter);
-  if (!run.skipGit) await createGitRepository(target.path, `chore: generate ${spec.name} with microforge ${GENERATOR_VERSION}`, reporter);
-  reporter.info(summary(spec, target.path, run.skipInstall));
+  // With --json, stdout carries the summary alone: npm's own output must not reach it.
+  const stepReporter = run.json ? { ...reporter, interactiveOutput: false } : reporter;
+  if (!run.json) reporter.info(`${reporter.style('green', '✔')} Generated ${spec.name} in ${target.path} (${tree.size} files)`);
+  if (!run.skipInstall) await installDependencies(target.path, stepReporter);
+  const git = run.skipGit ? ('skipped' as const) : await createGitRepository(target.path, `chore: generate ${spec.name} with microforge ${GENERATOR_VERSION}`, stepReporter);
+  const outcome: Outcome = { spec, tree, target: target.path, dryRun: false, installed: !run.skipInstall, git };
+  reporter.info(run.json ? jsonSummary(outcome) : summary(outcome, reporter));
   return 0;
 }
 
-function summary(spec: ServiceSpec, path: string, skippedInstall: boolean): string {
-  const where = relative(process.cwd(), path) || '.';
-  const database = spec.storage === 'postgres' ? ' DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres' : '';
-  const steps = [...(where === '.' ? [] : [`cd ${where}`]), ...(skippedInstall ? ['npm install'] : []), `${database ? `${database.trim()} ` : ''}npm test`, 'npm run build && npm start'];
+interface Outcome {
+  spec: ServiceSpec;
+  tree: RenderedTree;
+  target: string;
+  dryRun: boolean;
+  installed: boolean;
+  git: Awaited<ReturnType<typeof createGitRepository>> | 'skipped';
+}
+
+/** From here to green tests: the README's quick start, after a cd, without what already ran. */
+function nextCommands({ spec, target, installed }: Outcome): string[] {
+  const relativePath = relative(process.cwd(), target);
+  const where = relativePath === '' ? undefined : relativePath.startsWith('..') ? target : relativePath;
+  const quickStart = templateContextFor(spec, GENERATOR_VERSION).quickStartCommands;
+  return [...(where === undefined ? [] : [`cd ${where}`]), ...quickStart.filter((command) => !(installed && command === 'npm install'))];
+}
+
+function summary(outcome: Outcome, reporter: Reporter): string {
+  const { spec } = outcome;
   const choices = `storage ${spec.storage}, cache ${spec.cache}, messaging ${spec.messaging}${spec.broker ? ` on ${spec.broker}` : ''}`;
-  return ['', `  ${spec.name}: ${choices}`, '', '  Next:', ...steps.map((step) => `    ${step}`), ''].join('\n');
+  return [
+    '',
+    `  ${reporter.style('bold', spec.name)}: ${choices}`,
+    '  README.md (quick start, configuration, endpoints, operations), CONTRIBUTING.md, docs/adr/ (the decisions)',
+    '',
+    '  Next:',
+    ...nextCommands(outcome).map((step) => `    ${step}`),
+    '',
+  ].join('\n');
+}
+
+/** The `--json` result: one object, the only thing on stdout. */
+function jsonSummary(outcome: Outcome): string {
+  return JSON.stringify(
+    {
+      spec: outcome.spec,
+      target: outcome.target,
+      dryRun: outcome.dryRun,
+      files: [...outcome.tree.keys()],
+      installed: outcome.installed,
+      git: outcome.git,
+      next: nextCommands(outcome),
+      generatorVersion: GENERATOR_VERSION,
+    },
+    null,
+    2,
+  );
 }

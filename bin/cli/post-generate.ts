@@ -1,12 +1,15 @@
 /** The steps after the files are in place: npm install and a first git commit. */
-import { execa } from 'execa';
 import type { Reporter } from './reporter.js';
+
+/** execa is about 100 modules: loaded only when a step runs, so --skip-install --skip-git does not pay for it. */
+const loadExeca = async () => (await import('execa')).execa;
 
 export class StepFailure extends Error {}
 
 export async function installDependencies(directory: string, reporter: Reporter): Promise<void> {
   reporter.progress('Installing dependencies (npm install)…');
   const started = Date.now();
+  const execa = await loadExeca();
   const result = await execa('npm', ['install', '--no-audit', '--no-fund'], {
     cwd: directory,
     reject: false,
@@ -23,11 +26,12 @@ export async function installDependencies(directory: string, reporter: Reporter)
 }
 
 async function git(directory: string, args: string[]) {
+  const execa = await loadExeca();
   return execa('git', args, { cwd: directory, reject: false, stdin: 'ignore' });
 }
 
 /** Creates the repo and its first commit; a repo already around the target is left alone. */
-export async function createGitRepository(directory: string, message: string, reporter: Reporter): Promise<'created' | 'inside-existing' | 'no-git'> {
+export async function createGitRepository(directory: string, message: string, reporter: Reporter): Promise<'created' | 'unchanged' | 'inside-existing' | 'no-git'> {
   const probe = await git(directory, ['rev-parse', '--is-inside-work-tree']).catch(() => undefined);
   if (probe === undefined || (probe.exitCode !== 0 && /not found|ENOENT/.test(String(probe.stderr)))) {
     reporter.notice('git is not installed: skipped creating a repository');
@@ -42,9 +46,15 @@ export async function createGitRepository(directory: string, message: string, re
   const identity = await git(directory, ['config', 'user.email']);
   // A machine without a git identity (fresh CI runner) still gets a first commit, clearly authored.
   const author = identity.exitCode === 0 ? [] : ['-c', 'user.name=microforge', '-c', 'user.email=microforge@localhost'];
-  for (const args of [['init', '--quiet', '--initial-branch=main'], ['add', '--all'], [...author, 'commit', '--quiet', '--no-verify', '-m', message]]) {
+  const run = async (args: string[]) => {
     const result = await git(directory, args);
     if (result.exitCode !== 0) throw new StepFailure(`git ${args.filter((arg) => !arg.startsWith('user.')).join(' ')} failed: ${result.stderr.trim().split('\n')[0]}`);
-  }
+    return result;
+  };
+  await run(['init', '--quiet', '--initial-branch=main']);
+  await run(['add', '--all']);
+  // Generating again with the same choices changes nothing, so it makes no commit either.
+  if ((await run(['status', '--porcelain'])).stdout.trim() === '') return 'unchanged';
+  await run([...author, 'commit', '--quiet', '--no-verify', '-m', message]);
   return 'created';
 }

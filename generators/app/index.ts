@@ -1,9 +1,12 @@
 /**
- * `microforge new`: asks for what is missing, renders the repo in memory, and writes it through
- * Yeoman's mem-fs (conflict handling and --force come from there). Install and git run after the
- * files are in place, in the CLI, so a failed generation never leaves half a repo behind.
+ * `microforge new` as a Yeoman generator (for `yo` and yeoman-test): asks for what is missing,
+ * renders the repo in memory, and writes it through Yeoman's mem-fs (conflict handling and
+ * --force come from there). The CLI runs these same phases without loading the Yeoman runtime
+ * (bin/cli/run-generator.ts): keep the two in step. Install and git run after the files are in
+ * place, in the CLI, so a failed generation never leaves half a repo behind.
  */
 import Generator, { type BaseOptions } from 'yeoman-generator';
+import { changedFiles } from '../lib/changed-files.js';
 import { renderRepo, type RenderedTree } from '../lib/render.js';
 import { completeSpec, type ServiceSpec } from '../lib/spec.js';
 import { questionsForMissing } from './prompts.js';
@@ -35,6 +38,6 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
 
   writing(): void {
     if (this.options.dryRun || !this.tree) return;
-    for (const [path, contents] of this.tree) this.fs.write(this.destinationPath(path), contents);
+    for (const [destination, contents] of changedFiles(this.tree, this.destinationRoot())) this.fs.write(destination, contents);
   }
 }

@@ -1,4 +1,4 @@
-import type { ServiceSpec, TemplateContext } from './spec.js';
+import type { ChoiceKey, ServiceSpec, TemplateContext } from './spec.js';
 
 /** Data a component adds to the generated package.json; merged structurally, never templated whole. */
 export interface PackageJsonContribution {
@@ -19,4 +19,20 @@ export interface Component {
   /** Template folders, relative to templates/, rendered in order (later ones may not repeat a path). */
   templateDirs(spec: ServiceSpec): string[];
   packageJson?(context: TemplateContext): PackageJsonContribution;
+  /**
+   * Path prefixes of files the user owns once they exist (the example domain, its tests,
+   * migrations): created once, updated only while unchanged, never overwritten.
+   */
+  userOwnedPaths?(context: TemplateContext): string[];
+  /** Present when `microforge add <id>` can add this component to an existing repo. */
+  addable?: AddableComponent;
+}
+
+export interface AddableComponent {
+  /** The choices `add <id>` sets; their flags are what `add <id>` accepts. */
+  choices: readonly ChoiceKey[];
+  /** Whether a repo with this spec already has the component. */
+  presentIn(spec: ServiceSpec): boolean;
+  /** Choices `add <id>` uses for what its flags leave open. */
+  whenAdded: Partial<ServiceSpec>;
 }

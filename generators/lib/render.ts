@@ -8,6 +8,7 @@ import { join, posix, relative, sep } from 'node:path';
 import Handlebars from 'handlebars';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components.js';
+import { contentHash, ownershipFor, type Ownership } from './ownership.js';
 import { renderPackageJson } from './package-json.js';
 import { GENERATOR_PACKAGE_NAME, GENERATOR_VERSION, TEMPLATES_ROOT } from './package-root.js';
 import { CHOICE_KEYS, type ServiceSpec } from './spec.js';
@@ -75,18 +76,39 @@ function renderTemplateDir(templateDir: string, context: TemplateContext, into: 
   }
 }
 
-/** The choices as the generated repo records them, for `add` and `upgrade` to read back. */
-export function renderYoRc(spec: ServiceSpec): string {
-  const choices = Object.fromEntries(CHOICE_KEYS.map((key) => [key, spec[key]]));
-  return `${JSON.stringify({ [GENERATOR_PACKAGE_NAME]: { ...choices, generatorVersion: GENERATOR_VERSION } }, null, 2)}\n`;
+/** What the repo records of its last generation, for `add` and `upgrade` to read back. */
+export interface GenerationRecord {
+  spec: ServiceSpec;
+  generatorVersion: string;
+  /** Every file written, with its owner and the hash of the content as rendered. */
+  files: Record<string, { owner: Ownership; sha256: string }>;
 }
+
+/** The `.yo-rc.json` of a generated repo: the choices under Yeoman's usual key, plus the file record. */
+export function renderYoRc(record: GenerationRecord): string {
+  const choices = Object.fromEntries(CHOICE_KEYS.map((key) => [key, record.spec[key]]));
+  return `${JSON.stringify({ [GENERATOR_PACKAGE_NAME]: { ...choices, generatorVersion: record.generatorVersion, files: record.files } }, null, 2)}\n`;
+}
+
+export const YO_RC_PATH = '.yo-rc.json';
 
 export function componentsFor(spec: ServiceSpec): Component[] {
   return COMPONENTS.filter((component) => component.includedIn(spec));
 }
 
-export function renderRepo(spec: ServiceSpec): RenderedTree {
-  const context = templateContextFor(spec, GENERATOR_VERSION);
+/** Renders with this package's templates; `generatorVersion` is what the repo records. */
+const sortedTree = (files: Map<string, Buffer>): RenderedTree => new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** Template folders rendered with a context as given: for files outside a full repo (adopting a service). */
+export function renderTemplateDirs(templateDirs: readonly string[], context: TemplateContext): RenderedTree {
+  const files = new Map<string, Buffer>();
+  const owner = new Map<string, string>();
+  for (const templateDir of templateDirs) renderTemplateDir(templateDir, context, files, owner);
+  return sortedTree(files);
+}
+
+export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERATOR_VERSION): RenderedTree {
+  const context = templateContextFor(spec, generatorVersion);
   const files = new Map<string, Buffer>();
   const owner = new Map<string, string>();
   const components = componentsFor(spec);
@@ -94,12 +116,17 @@ export function renderRepo(spec: ServiceSpec): RenderedTree {
     for (const templateDir of component.templateDirs(spec)) renderTemplateDir(templateDir, context, files, owner);
   }
   const contributions = components.flatMap((component) => (component.packageJson ? [component.packageJson(context)] : []));
-  for (const [path, contents] of [
-    ['package.json', renderPackageJson(context, contributions)],
-    ['.yo-rc.json', renderYoRc(spec)],
-  ] as const) {
-    if (files.has(path)) throw new Error(`${owner.get(path)} renders ${path}, which is assembled from contributions`);
-    files.set(path, Buffer.from(contents, 'utf8'));
+  for (const path of ['package.json', YO_RC_PATH]) {
+    if (files.has(path)) throw new Error(`${owner.get(path)} renders ${path}, which microforge assembles itself`);
   }
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  files.set('package.json', Buffer.from(renderPackageJson(context, contributions), 'utf8'));
+  const sorted = new Map(sortedTree(files));
+  const ownershipOf = ownershipFor(components, context);
+  const record: GenerationRecord = {
+    spec,
+    generatorVersion,
+    files: Object.fromEntries([...sorted].map(([path, contents]) => [path, { owner: ownershipOf(path), sha256: contentHash(contents) }])),
+  };
+  sorted.set(YO_RC_PATH, Buffer.from(renderYoRc(record), 'utf8'));
+  return sortedTree(sorted);
 }

@@ -5,4 +5,7 @@ export const GENERATED_SERVICE_RUNTIME = {
   nodeEngines: '>=22.18',
   port: 8080,
   uid: 10001,
+  startupProbePath: '/startupz',
+  livenessProbePath: '/livez',
+  readinessProbePath: '/readyz',
 } as const;

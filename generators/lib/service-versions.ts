@@ -11,6 +11,9 @@ export const SERVICE_VERSIONS = {
   'prom-client': '15.1.3',
   yaml: '2.9.1',
   pg: '8.23.1',
+  amqplib: '2.3.1',
+  '@nats-io/transport-node': '3.4.0',
+  '@nats-io/jetstream': '3.4.0',
   // build and test
   typescript: '7.0.2',
   '@types/node': '24.19.2',

@@ -243,20 +243,29 @@ export function checkContradictions(choices: Partial<ServiceSpec>): void {
 }
 
 /** Values this release cannot build yet are refused instead of rendering a half-built stub. */
-export function checkAvailability(choices: Partial<ServiceSpec>): void {
+export function checkAvailability(choices: Partial<ServiceSpec>, exempt: readonly ChoiceKey[] = []): void {
   for (const choice of CHOICES) {
-    if (choice.kind !== 'enum') continue;
+    if (choice.kind !== 'enum' || exempt.includes(choice.key)) continue;
     const value = choices[choice.key];
     const option = choice.options.find((candidate) => candidate.value === value);
     if (option?.unavailable) throw new UsageError(`${choice.flag} ${option.value} is ${option.unavailable}`);
   }
 }
 
+export interface CompleteSpecOptions {
+  /**
+   * Accept values still marked unavailable (all of them, or those of the given choices). Only
+   * for tests of a component while it is being built (render, audit, e2e); the CLI never sets
+   * it, so users cannot pick a half-built value.
+   */
+  includeUnavailable?: boolean | readonly ChoiceKey[];
+}
+
 /**
  * Fills defaults for what is missing and validates the whole. The only way to get a ServiceSpec.
  * `directoryName` is the target directory's base name, the default service name.
  */
-export function completeSpec(given: Partial<ServiceSpec>, directoryName: string): ServiceSpec {
+export function completeSpec(given: Partial<ServiceSpec>, directoryName: string, options: CompleteSpecOptions = {}): ServiceSpec {
   const known: Partial<ServiceSpec> = { ...given };
   for (const key of CHOICE_KEYS) {
     if (known[key] === undefined) {
@@ -268,7 +277,7 @@ export function completeSpec(given: Partial<ServiceSpec>, directoryName: string)
     if (problem) throw new UsageError(`the directory name cannot be the service name (${problem}); pass --name`);
   }
   checkContradictions(known);
-  checkAvailability(known);
+  if (options.includeUnavailable !== true) checkAvailability(known, options.includeUnavailable || []);
   if (known.messaging !== 'none' && !known.broker) known.broker = 'rabbitmq';
   return {
     name: known.name as string,

@@ -1,5 +1,6 @@
 import pluralize from 'pluralize';
 import type { ServiceSpec } from './spec.js';
+import { documentationFor } from './documentation.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
 
 /**
@@ -26,12 +27,38 @@ export interface TemplateContext extends Readonly<ServiceSpec> {
   cacheAny: boolean;
   cacheMemory: boolean;
   cacheRedis: boolean;
+  /** Whether the service has backing services of its own (a database, a broker) to run beside it locally. */
+  backingServicesAny: boolean;
+  /** Whether CI needs service containers (PostgreSQL, RabbitMQ; NATS runs as a step, it needs -js). */
+  ciServiceContainersAny: boolean;
+  /** Messaging with postgres storage: events go out through the transactional outbox. */
+  messagingOutbox: boolean;
+  /** The setting that holds the broker's URL: AMQP_URL or NATS_URL ('' without messaging). */
+  brokerUrlSetting: string;
+  /** The broker's client port, for NetworkPolicy egress (0 without messaging). */
+  brokerPort: number;
+  /** Queue (RabbitMQ) or subject (NATS) the service consumes its commands from: `<name>.<resource>.commands`. */
+  commandsQueue: string;
+  /** Where commands go after too many deliveries or when they are poison: `<commandsQueue>.dead-letter`. */
+  deadLetterQueue: string;
+  /** Topic exchange (RabbitMQ) or subject prefix (NATS) of the events the service publishes: `<name>.events`. */
+  eventsExchange: string;
+  /** Type and routing key of the event the example handler publishes: `<resource>.adjusted`. */
+  adjustedEventType: string;
   port: number;
   uid: number;
+  /** Probe endpoints: fixed for generated services, detected for services microforge adopts. */
+  startupProbePath: string;
+  livenessProbePath: string;
+  readinessProbePath: string;
   nodeVersion: string;
   nodeImage: string;
   nodeEngines: string;
   generatorVersion: string;
+  /** README configuration rows, quick-start commands, user-owned paths: see documentation.ts. */
+  settingsTable: string;
+  quickStartCommands: string[];
+  userOwnedPaths: string[];
 }
 
 const words = (kebab: string): string[] => kebab.split('-');
@@ -52,7 +79,7 @@ export function pluralOf(kebab: string): string {
 
 export function templateContextFor(spec: ServiceSpec, generatorVersion: string): TemplateContext {
   const resourcePlural = pluralOf(spec.resource);
-  return {
+  const context = {
     ...spec,
     nameSnake: snakeCase(spec.name),
     namePascal: pascalCase(spec.name),
@@ -73,7 +100,17 @@ export function templateContextFor(spec: ServiceSpec, generatorVersion: string):
     cacheAny: spec.cache !== 'none',
     cacheMemory: spec.cache === 'memory',
     cacheRedis: spec.cache === 'redis',
+    backingServicesAny: spec.storage !== 'none' || spec.messaging !== 'none',
+    ciServiceContainersAny: spec.storage === 'postgres' || spec.broker === 'rabbitmq',
+    messagingOutbox: spec.messaging !== 'none' && spec.storage === 'postgres',
+    brokerUrlSetting: spec.broker === 'rabbitmq' ? 'AMQP_URL' : spec.broker === 'nats' ? 'NATS_URL' : '',
+    brokerPort: spec.broker === 'rabbitmq' ? 5672 : spec.broker === 'nats' ? 4222 : 0,
+    commandsQueue: `${spec.name}.${spec.resource}.commands`,
+    deadLetterQueue: `${spec.name}.${spec.resource}.commands.dead-letter`,
+    eventsExchange: `${spec.name}.events`,
+    adjustedEventType: `${spec.resource}.adjusted`,
     ...GENERATED_SERVICE_RUNTIME,
     generatorVersion,
   };
+  return { ...context, ...documentationFor(context) };
 }

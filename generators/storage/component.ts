@@ -14,4 +14,10 @@ export const component: Component = {
           scripts: { migrate: 'node dist/migrate.js' },
         }
       : {},
+  userOwnedPaths: (context) => [`src/${context.resourcePlural}/`, `test/${context.resourcePlural}/`, ...(context.storagePostgres ? ['migrations/'] : [])],
+  addable: {
+    choices: ['storage'],
+    presentIn: (spec) => spec.storage !== 'none',
+    whenAdded: { storage: 'postgres' },
+  },
 };

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import {
   createTestDatabase,
@@ -30,12 +32,31 @@ interface Scenario {
   name: string;
   resource: string;
   plural: string;
+  /** Generated stateless first, edited by the user, then `microforge add storage`. */
+  storageAddedLater?: boolean;
 }
 
 const scenarios: Scenario[] = [
   { storage: 'none', name: 'quote-service', resource: 'offer', plural: 'offers' },
   { storage: 'postgres', name: 'order-service', resource: 'order-line', plural: 'order-lines' },
+  { storage: 'postgres', name: 'grown-service', resource: 'item', plural: 'items', storageAddedLater: true },
 ];
+
+/** The living-repo path: a stateless repo with user edits grows storage, then must work like a fresh one. */
+async function generateThenAddStorage(repo: string, scenario: Scenario): Promise<void> {
+  const generated = await runCli(['new', repo, '--yes', '--storage', 'none', '--resource', scenario.resource, '--skip-install'], { env: envWithNode24() });
+  expect(generated.exitCode).toBe(0);
+  const git = (...args: string[]) => execa('git', args, { cwd: repo });
+  await writeFile(join(repo, 'src', scenario.plural, 'pricing-notes.ts'), 'export const PRICING_NOTE = "added by the team";\n');
+  const deployment = join(repo, 'k8s/base/deployment.yaml');
+  await writeFile(deployment, (await readFile(deployment, 'utf8')).replace('value: "info"', 'value: "warn"'));
+  await git('add', '--all');
+  await git('commit', '-qm', 'team edits');
+  const added = await runCli(['add', 'storage'], { cwd: repo, env: envWithNode24(), timeoutMs: 5 * MINUTES });
+  expect({ exitCode: added.exitCode, output: added.exitCode === 0 ? '' : describeRun('microforge add storage', added) }).toEqual({ exitCode: 0, output: '' });
+  expect(await readFile(deployment, 'utf8')).toContain('value: "warn"');
+  expect(existsSync(join(repo, 'src', scenario.plural, 'pricing-notes.ts'))).toBe(true);
+}
 
 async function exerciseStatelessEndpoint(service: HardenedProcess, plural: string): Promise<void> {
   const quote = await http<{ totalCents: number }>(`${service.baseUrl}/${plural}/quote`, {
@@ -84,7 +105,7 @@ async function exerciseCrudWithVersions(service: HardenedProcess, plural: string
   expect((await http(`${base}/${id}`)).status).toBe(404);
 }
 
-describe.each(scenarios)('a generated service with storage $storage', (scenario) => {
+describe.each(scenarios)('a generated service $name with storage $storage', (scenario) => {
   let repo = '';
   let database: TestDatabase | undefined;
   const serviceEnv = (): Record<string, string> => (database ? { DATABASE_URL: database.url } : {});
@@ -92,11 +113,15 @@ describe.each(scenarios)('a generated service with storage $storage', (scenario)
   it('is generated, installed and committed by the CLI', async () => {
     const work = await makeWorkDir(`e2e-${scenario.storage}`);
     repo = join(work, scenario.name);
-    const generated = await runCli(['new', repo, '--yes', '--storage', scenario.storage, '--resource', scenario.resource], {
-      env: envWithNode24(),
-      timeoutMs: 5 * MINUTES,
-    });
-    expect({ exitCode: generated.exitCode, output: generated.exitCode === 0 ? '' : describeRun('microforge new', generated) }).toEqual({ exitCode: 0, output: '' });
+    if (scenario.storageAddedLater) {
+      await generateThenAddStorage(repo, scenario);
+    } else {
+      const generated = await runCli(['new', repo, '--yes', '--storage', scenario.storage, '--resource', scenario.resource], {
+        env: envWithNode24(),
+        timeoutMs: 5 * MINUTES,
+      });
+      expect({ exitCode: generated.exitCode, output: generated.exitCode === 0 ? '' : describeRun('microforge new', generated) }).toEqual({ exitCode: 0, output: '' });
+    }
     expect(existsSync(join(repo, 'node_modules', 'fastify', 'package.json'))).toBe(true);
     expect(existsSync(join(repo, 'package-lock.json'))).toBe(true);
     expect(existsSync(join(repo, '.git'))).toBe(true);

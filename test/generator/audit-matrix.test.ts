@@ -10,7 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { auditRepo } from '../../generators/audit/audit.js';
 import { findKubectl } from '../../generators/audit/kustomize.js';
-import { validSpecs } from '../../generators/lib/combinations.js';
+import { matrixSpecs, validSpecs } from '../../generators/lib/combinations.js';
 import { renderRepo } from '../../generators/lib/render.js';
 import type { ServiceSpec } from '../../generators/lib/spec.js';
 import { cleanupAll } from '../e2e/support/cleanup.js';
@@ -38,7 +38,7 @@ async function writeRepo(spec: ServiceSpec, prefix: string): Promise<string> {
 const label = (spec: ServiceSpec): string => `${spec.storage}/${spec.cache}/${spec.messaging}${spec.broker ? `/${spec.broker}` : ''}`;
 
 describe('microforge audit on every valid combination', () => {
-  const specs = validSpecs();
+  const specs = matrixSpecs();
 
   it('enumerates at least one combination per storage choice', () => {
     expect(new Set(specs.map((spec) => spec.storage))).toEqual(new Set(['none', 'postgres']));

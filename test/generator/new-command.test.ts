@@ -126,7 +126,7 @@ describe('bad input: one line on stderr, exit 2, nothing written', () => {
   it('an unknown command', async () => {
     const result = await runCli(['frobnicate']);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr.trim()).toBe("microforge: unknown command 'frobnicate' (commands: new, audit; see --help)");
+    expect(result.stderr.trim()).toBe("microforge: unknown command 'frobnicate' (commands: new, add, upgrade, audit; see --help)");
   });
 
   it('a directory name that cannot be a service name, without --name', async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
-import { validSpecs } from '../../generators/lib/combinations.js';
+import { matrixSpecs, validSpecs } from '../../generators/lib/combinations.js';
 import { renderRepo } from '../../generators/lib/render.js';
 import { SERVICE_VERSIONS } from '../../generators/lib/service-versions.js';
 import { completeSpec } from '../../generators/lib/spec.js';
 
-const matrix = validSpecs({ name: 'order-service', resource: 'order-line' });
+const matrix = matrixSpecs({ name: 'order-service', resource: 'order-line' });
 const text = (tree: ReadonlyMap<string, Buffer>, path: string): string => {
   const contents = tree.get(path);
   if (!contents) throw new Error(`${path} was not rendered`);
@@ -21,7 +21,7 @@ function importedPackages(source: string): string[] {
     .map((specifier) => (specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? specifier)));
 }
 
-describe.each(matrix.map((spec) => [`${spec.storage}/${spec.cache}/${spec.messaging}`, spec] as const))('rendering %s', (_label, spec) => {
+describe.each(matrix.map((spec) => [`${spec.storage}/${spec.cache}/${spec.messaging}${spec.broker ? `/${spec.broker}` : ''}`, spec] as const))('rendering %s', (_label, spec) => {
   const tree = renderRepo(spec);
 
   it('is pure: the same spec renders the same bytes', () => {
@@ -94,5 +94,41 @@ describe('the storage seam', () => {
     for (const [path, contents] of tree) {
       if (path.startsWith('src/')) expect({ path, mentionsDatabase: /DATABASE_URL|from 'pg'/.test(contents.toString('utf8')) }).toEqual({ path, mentionsDatabase: false });
     }
+  });
+});
+
+describe('the messaging seam', () => {
+  const messagingSpecs = matrix.filter((spec) => spec.messaging !== 'none');
+
+  it('covers both semantics on both brokers with and without storage', () => {
+    expect(new Set(messagingSpecs.map((spec) => `${spec.messaging}/${spec.broker}/${spec.storage}`)).size).toBe(8);
+  });
+
+  it.each(messagingSpecs.map((spec) => [`${spec.messaging}/${spec.broker}/${spec.storage}`, spec] as const))('%s: names, secret, egress, compose, ADR', (_label, spec) => {
+    const tree = renderRepo(spec);
+    const urlSetting = spec.broker === 'rabbitmq' ? 'AMQP_URL' : 'NATS_URL';
+    const config = text(tree, 'src/config.ts');
+    expect(config).toContain(`${urlSetting}: Type.String(`);
+    expect(config).toContain("brokerName('order-service.order-line.commands')");
+    expect(config).toContain("brokerName('order-service.events')");
+    expect(config).toContain("brokerName('order-service.order-line.commands.dead-letter')");
+    const deployment = text(tree, 'k8s/base/deployment.yaml');
+    expect(deployment).toMatch(new RegExp(`- name: ${urlSetting}\\n\\s+valueFrom:\\n\\s+secretKeyRef:\\n\\s+name: order-service-broker\\n\\s+key: url`));
+    expect(text(tree, 'k8s/base/networkpolicy.yaml')).toContain(`port: ${spec.broker === 'rabbitmq' ? 5672 : 4222}`);
+    const compose = parseAllDocuments(text(tree, 'compose.yaml'))[0]?.toJSON() as { services: Record<string, { image?: string; command?: string[] }> };
+    const brokerService = compose.services[spec.broker === 'rabbitmq' ? 'rabbitmq' : 'nats'];
+    expect(brokerService?.image).toMatch(spec.broker === 'rabbitmq' ? /^rabbitmq:4\.\d+\.\d+-management$/ : /^nats:2\.\d+\.\d+/);
+    if (spec.broker === 'nats') expect(brokerService?.command).toContain('-js');
+    expect(text(tree, 'docs/adr/0001-messaging-semantics.md')).toContain(spec.messaging === 'at-least-once' ? '**At-least-once.**' : '**At-most-once.**');
+    expect(text(tree, 'README.md')).toContain('## Messaging');
+    expect(tree.has(`src/messaging/${spec.broker}-broker.ts`)).toBe(true);
+    expect(tree.has('src/messaging/outbox.ts')).toBe(spec.storage === 'postgres');
+    expect(tree.has('migrations/0002_create_inbox_and_outbox.sql')).toBe(spec.storage === 'postgres');
+  });
+
+  it('adds nothing of messaging without it', () => {
+    const tree = renderRepo(completeSpec({ storage: 'postgres', messaging: 'none' }, 'plain'));
+    expect([...tree.keys()].filter((path) => path.includes('messaging') || path.startsWith('docs/adr/0001'))).toEqual([]);
+    expect(text(tree, 'src/config.ts')).not.toMatch(/AMQP_URL|NATS_URL|MESSAGING_/);
   });
 });

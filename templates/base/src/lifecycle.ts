@@ -54,11 +54,11 @@ export class Lifecycle {
   readonly #checks: DependencyCheck[] = [];
   readonly #closers: Closer[] = [];
   readonly #checkTimeoutMs: number;
-  readonly #stallDetector: StallDetector | undefined;
+  readonly #stallDetectors: StallDetector[] = [];
 
   constructor(options: LifecycleOptions) {
     this.#checkTimeoutMs = options.checkTimeoutMs;
-    this.#stallDetector = options.stallDetector;
+    if (options.stallDetector) this.#stallDetectors.push(options.stallDetector);
   }
 
   get phase(): Phase {
@@ -74,6 +74,11 @@ export class Lifecycle {
       throw new Error(`a dependency check named ${check.name} is already registered`);
     }
     this.#checks.push(check);
+  }
+
+  /** Another way the process can be stuck (e.g. a consumer that stopped making progress); liveness fails on any. */
+  registerStallDetector(detector: StallDetector): void {
+    this.#stallDetectors.push(detector);
   }
 
   registerCloser(closer: Closer): void {
@@ -116,8 +121,10 @@ export class Lifecycle {
   /** The process itself only: never a dependency, so a database outage does not restart pods. */
   liveness(): ProbeResult {
     if (this.#fatal !== undefined) return { ok: false, phase: this.#phase, reason: `fatal error: ${this.#fatal}` };
-    const stall = this.#stallDetector?.stallReason();
-    if (stall !== undefined) return { ok: false, phase: this.#phase, reason: stall };
+    for (const detector of this.#stallDetectors) {
+      const stall = detector.stallReason();
+      if (stall !== undefined) return { ok: false, phase: this.#phase, reason: stall };
+    }
     return { ok: true, phase: this.#phase };
   }
 

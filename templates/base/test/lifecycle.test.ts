@@ -62,6 +62,15 @@ describe('Lifecycle', () => {
     assert.equal((await lifecycle.readiness()).ok, false);
   });
 
+  it('is not live while any registered stall detector reports a stall', () => {
+    let consumerStall: string | undefined;
+    const lifecycle = new Lifecycle({ checkTimeoutMs: 50, stallDetector: { stallReason: () => undefined } });
+    lifecycle.registerStallDetector({ stallReason: () => consumerStall });
+    assert.equal(lifecycle.liveness().ok, true);
+    consumerStall = 'consumer stalled: 2 in flight and 5 waiting, nothing settled for 61000 ms';
+    assert.deepEqual(lifecycle.liveness(), { ok: false, phase: 'starting', reason: consumerStall });
+  });
+
   it('is not live while the stall detector reports a stall', () => {
     let stall: string | undefined = 'event loop stalled for 900 ms (threshold 500 ms)';
     const lifecycle = new Lifecycle({ checkTimeoutMs: 50, stallDetector: { stallReason: () => stall } });

@@ -21,3 +21,14 @@ export {
   type HardenedExit,
 } from './hardened.js';
 export * from './containers.js';
+export {
+  openTestBroker,
+  messagingNames,
+  AMQP_TEST_URL,
+  NATS_TEST_URL,
+  type BrokerKind,
+  type MessagingNames,
+  type OutgoingCommand,
+  type ReceivedMessage,
+  type TestBrokerClient,
+} from './brokers.js';

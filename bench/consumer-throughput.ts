@@ -1,0 +1,253 @@
+/**
+ * Consumer throughput of the generated at-least-once consumer with PostgreSQL (inbox, effect and
+ * outbox in one transaction, ack after commit, outbox relay publishing with confirms) against a
+ * bare consumer on the same broker doing the same single-row update with manual acks, measured
+ * in the same run, per broker. Both run on Node 24 with the same prefetch / max-ack-pending and
+ * pool size; each drains the same number of commands published in one burst onto one row.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { renderRepo } from '../generators/lib/render.js';
+import { completeSpec } from '../generators/lib/spec.js';
+import { node24BinDir, node24Env, REPO_ROOT, run } from './environment.js';
+import { benchResult, type BenchResult } from './result.js';
+
+const MESSAGES = Number(process.env['MICROFORGE_BENCH_MESSAGES'] ?? 4000);
+const MAX_IN_FLIGHT = 16;
+const POOL_MAX = 10;
+const AMQP_URL = process.env['MICROFORGE_BENCH_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const NATS_URL = process.env['MICROFORGE_BENCH_NATS_URL'] ?? 'nats://127.0.0.1:4222';
+const PG = { host: '127.0.0.1', port: '5432', user: 'postgres' };
+
+type BrokerKind = 'rabbitmq' | 'nats';
+
+async function psql(database: string, sql: string): Promise<string> {
+  return (await run('psql', ['-h', PG.host, '-p', PG.port, '-U', PG.user, '-d', database, '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql])).trim();
+}
+
+/**
+ * The test-side script, run on Node 24 inside the generated repo (so it uses that repo's pg and
+ * broker client): `publish` sends the burst; `bare` is the baseline consumer; `cleanup` removes
+ * what the bare consumer declared.
+ */
+const DRIVER = String.raw`
+import pg from 'pg';
+const [mode, broker, url, databaseUrl, commands, resourceId, count, maxInFlight, poolMax] = process.argv.slice(2);
+const total = Number(count);
+const body = (id) => Buffer.from(JSON.stringify({ id, type: 'adjust', data: { itemId: resourceId, delta: 1 } }));
+const ids = Array.from({ length: total }, () => crypto.randomUUID());
+
+if (broker === 'rabbitmq') {
+  const { default: amqp } = await import('amqplib');
+  const connection = await amqp.connect(url);
+  if (mode === 'publish') {
+    const channel = await connection.createConfirmChannel();
+    for (const id of ids) channel.sendToQueue(commands, body(id), { messageId: id, correlationId: id, persistent: true });
+    await channel.waitForConfirms();
+  } else if (mode === 'cleanup') {
+    const channel = await connection.createChannel();
+    await channel.deleteQueue(commands);
+  } else {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: Number(poolMax) });
+    const channel = await connection.createChannel();
+    await channel.assertQueue(commands, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await channel.prefetch(Number(maxInFlight));
+    let done = 0;
+    await channel.consume(commands, async (message) => {
+      const command = JSON.parse(message.content.toString('utf8'));
+      await pool.query('update items set quantity = quantity + $2, version = version + 1, updated_at = now() where id = $1', [command.data.itemId, command.data.delta]);
+      channel.ack(message);
+      if (++done === total) process.stdout.write('done\n');
+    });
+    process.stdout.write('ready\n');
+    await new Promise(() => undefined);
+  }
+  await connection.close();
+} else {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstream, jetstreamManager, AckPolicy } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: url });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const stream = 'bench-bare-' + commands.replace(/[^A-Za-z0-9_-]/g, '_');
+  if (mode === 'publish') {
+    let next = 0;
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      while (next < ids.length) { const id = ids[next++]; await js.publish(commands, body(id), { msgID: id }); }
+    }));
+  } else if (mode === 'cleanup') {
+    await jsm.streams.delete(stream).catch(() => undefined);
+  } else {
+    await jsm.streams.add({ name: stream, subjects: [commands], retention: 'workqueue' });
+    await jsm.consumers.add(stream, { durable_name: 'bare', ack_policy: AckPolicy.Explicit, max_ack_pending: Number(maxInFlight) });
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: Number(poolMax) });
+    const consumer = await js.consumers.get(stream, 'bare');
+    const messages = await consumer.consume({ max_messages: Number(maxInFlight) });
+    let done = 0;
+    process.stdout.write('ready\n');
+    const running = new Set();
+    for await (const message of messages) {
+      const work = (async () => {
+        const command = JSON.parse(message.string());
+        await pool.query('update items set quantity = quantity + $2, version = version + 1, updated_at = now() where id = $1', [command.data.itemId, command.data.delta]);
+        message.ack();
+        if (++done === total) process.stdout.write('done\n');
+      })();
+      running.add(work);
+      work.finally(() => running.delete(work));
+      if (running.size >= Number(maxInFlight)) await Promise.race(running);
+    }
+  }
+  await nc.close();
+}
+`;
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+}
+
+function start(command: string, args: readonly string[], cwd: string, env: Record<string, string>): Started {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-50_000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-50_000)));
+  return { child, output: () => output };
+}
+
+async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`consumer benchmark: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+async function stop(started: Started): Promise<void> {
+  if (started.child.exitCode !== null || started.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => started.child.once('exit', resolve));
+  started.child.kill('SIGTERM');
+  const timer = setTimeout(() => started.child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function measureBroker(broker: BrokerKind, log: (line: string) => void): Promise<BenchResult> {
+  const suffix = randomBytes(3).toString('hex');
+  const name = `bench-${broker === 'rabbitmq' ? 'rmq' : 'nats'}-${suffix}`;
+  const work = await mkdtemp(join(tmpdir(), 'microforge-bench-consumer-'));
+  const repo = join(work, name);
+  const database = `bench_consumer_${suffix}`;
+  const url = broker === 'rabbitmq' ? AMQP_URL : NATS_URL;
+  const bareCommands = `${name}-bare.item.commands`;
+  const node = join(node24BinDir(), 'node');
+  const env = node24Env();
+  const driver = join(repo, 'bench-driver.mjs');
+  const started: Started[] = [];
+  try {
+    const spec = completeSpec({ name, resource: 'item', storage: 'postgres', messaging: 'at-least-once', broker, cache: 'none' }, name, { includeUnavailable: true });
+    for (const [path, bytes] of renderRepo(spec)) {
+      await mkdir(dirname(join(repo, path)), { recursive: true });
+      await writeFile(join(repo, path), bytes);
+    }
+    await writeFile(driver, DRIVER);
+    log(`consumer benchmark (${broker}): installing and building the generated service`);
+    await run('npm', ['install', '--no-audit', '--no-fund'], { cwd: repo, env });
+    await run('npm', ['run', 'build'], { cwd: repo, env });
+    await psql('postgres', `create database ${database}`);
+    const databaseUrl = `postgres://${PG.user}@${PG.host}:${PG.port}/${database}`;
+    const quantity = async (id: string) => Number(await psql(database, `select coalesce((select quantity from items where id = '${id}'), 0)`));
+    const driverArgs = (mode: string, commands: string, resourceId: string) =>
+      [driver, mode, broker, url, databaseUrl, commands, resourceId, String(MESSAGES), String(MAX_IN_FLIGHT), String(POOL_MAX)];
+
+    // The generated service, as deployed, except for per-command info logs.
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const service = start(node, ['dist/main.js'], repo, {
+      ...env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_MAX: String(POOL_MAX),
+      MESSAGING_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT),
+      [broker === 'rabbitmq' ? 'AMQP_URL' : 'NATS_URL']: url,
+    });
+    started.push(service);
+    await until('the service to be ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)), 60_000, 100);
+    const generatedRow = randomUUID();
+    const generatedStart = performance.now();
+    await run(node, driverArgs('publish', `${name}.item.commands`, generatedRow), { cwd: repo, env });
+    await until('the generated consumer to drain', async () => (await quantity(generatedRow)) >= MESSAGES, 300_000);
+    const generatedSeconds = (performance.now() - generatedStart) / 1000;
+    await until('the outbox to drain', async () => Number(await psql(database, 'select count(*) from outbox')) === 0, 60_000, 100);
+    await stop(service);
+
+    // The bare consumer: same broker, same row update, manual acks.
+    const bareRow = randomUUID();
+    await psql(database, `insert into items (id, name, quantity) values ('${bareRow}', 'bench', 0)`);
+    const bare = start(node, driverArgs('bare', bareCommands, bareRow), repo, env);
+    started.push(bare);
+    await until('the bare consumer to be ready', () => bare.output().includes('ready'), 60_000);
+    const bareStart = performance.now();
+    await run(node, driverArgs('publish', bareCommands, bareRow), { cwd: repo, env });
+    await until('the bare consumer to drain', async () => (await quantity(bareRow)) >= MESSAGES, 300_000);
+    const bareSeconds = (performance.now() - bareStart) / 1000;
+    await stop(bare);
+
+    const value = Math.round(MESSAGES / generatedSeconds);
+    const baseline = Math.round(MESSAGES / bareSeconds);
+    log(`consumer benchmark (${broker}): generated ${value} msg/s, bare ${baseline} msg/s`);
+    return benchResult({
+      name: `consumer throughput, ${broker}, at-least-once + postgres`,
+      unit: 'messages/s',
+      value,
+      baseline,
+      target: 0.7,
+      better: 'higher',
+      notes:
+        `${MESSAGES} adjust commands in one burst onto one row; prefetch/max-ack-pending ${MAX_IN_FLIGHT}, pool ${POOL_MAX}; ` +
+        'generated: inbox + update + outbox in one transaction, ack after commit, relay publishing with confirms (LOG_LEVEL=warn); ' +
+        'bare: the same update, manual ack',
+    });
+  } finally {
+    for (const process of started) await stop(process).catch(() => undefined);
+    if (existsSync(driver)) {
+      await run(node, [driver, 'cleanup', broker, url, '', bareCommands, '', '0', '0', '0'], { cwd: repo, env }).catch(() => undefined);
+      await run(node, [driver, 'cleanup', broker, url, '', `${name}.item.commands`, '', '0', '0', '0'], { cwd: repo, env }).catch(() => undefined);
+    }
+    await cleanupServiceTopology(broker, name, repo, env, node).catch(() => undefined);
+    await psql('postgres', `drop database if exists ${database} with (force)`).catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Removes the generated service's queues and exchange (RabbitMQ) or streams (NATS). */
+async function cleanupServiceTopology(broker: BrokerKind, name: string, repo: string, env: Record<string, string>, node: string): Promise<void> {
+  const script =
+    broker === 'rabbitmq'
+      ? `import amqp from 'amqplib'; const c = await amqp.connect(${JSON.stringify(AMQP_URL)}); const ch = await c.createChannel();
+         for (const q of ['${name}.item.commands', '${name}.item.commands.dead-letter']) await ch.deleteQueue(q);
+         await ch.deleteExchange('${name}.events'); await c.close();`
+      : `import { connect } from '@nats-io/transport-node'; import { jetstreamManager } from '@nats-io/jetstream';
+         const nc = await connect({ servers: ${JSON.stringify(NATS_URL)} }); const jsm = await jetstreamManager(nc);
+         for await (const s of jsm.streams.list()) if ((s.config.subjects ?? []).some((x) => x.startsWith('${name}.'))) await jsm.streams.delete(s.config.name);
+         await nc.close();`;
+  const file = join(repo, 'bench-cleanup.mjs');
+  await writeFile(file, script);
+  await run(node, [file], { cwd: repo, env });
+}
+
+/** One result per broker whose adapter is in this tree (RabbitMQ always; NATS once its adapter exists). */
+export async function runConsumerBenchmark(options: { log?: (line: string) => void } = {}): Promise<BenchResult[]> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const brokers: BrokerKind[] = ['rabbitmq'];
+  if (existsSync(join(REPO_ROOT, 'templates', 'messaging', 'nats', 'src', 'messaging', 'nats-broker.ts'))) brokers.push('nats');
+  const results: BenchResult[] = [];
+  for (const broker of brokers) results.push(await measureBroker(broker, log));
+  return results;
+}

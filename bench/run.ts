@@ -1,0 +1,64 @@
+/**
+ * `npm run bench [-- --json] [-- --only generation,service,image,matrix] [-- --rounds N]`
+ * Prints ratios against baselines measured in the same run. Missing a target never fails it:
+ * the exit code is non-zero only when the benchmark itself breaks.
+ */
+import { machineInfo, node24BinDir } from './environment.js';
+import { runConsumerBenchmark } from './consumer-throughput.js';
+import { runGenerationBenchmark } from './generation.js';
+import { runImageBenchmark } from './image.js';
+import { runMatrixBenchmark } from './matrix.js';
+import { parseBenchArguments } from './arguments.js';
+import { formatJson, formatReport } from './report.js';
+import type { BenchSection } from './result.js';
+import { runServiceBenchmark } from './service.js';
+
+interface Benchmark {
+  key: string;
+  /** Runs by default (without --only). */
+  byDefault: boolean;
+  run(context: { rounds: number; log: (line: string) => void }): Promise<BenchSection>;
+}
+
+const BENCHMARKS: Benchmark[] = [
+  { key: 'generation', byDefault: true, run: runGenerationBenchmark },
+  { key: 'service', byDefault: true, run: runServiceBenchmark },
+  { key: 'image', byDefault: true, run: runImageBenchmark },
+  { key: 'matrix', byDefault: false, run: runMatrixBenchmark },
+  {
+    key: 'consumer',
+    byDefault: true,
+    run: async ({ log }) => ({ title: 'Messaging consumer throughput (at-least-once with postgres vs a bare client consumer)', results: await runConsumerBenchmark({ log }) }),
+  },
+];
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseBenchArguments(process.argv.slice(2), BENCHMARKS.map((benchmark) => benchmark.key));
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const selected = BENCHMARKS.filter((benchmark) => (args.only ? args.only.includes(benchmark.key) : benchmark.byDefault));
+  const machine = machineInfo();
+  const sections: BenchSection[] = [];
+  for (const benchmark of selected) {
+    log(`${benchmark.key}…`);
+    sections.push(await benchmark.run({ rounds: args.rounds, log }));
+  }
+  if (selected.some((benchmark) => benchmark.key === 'service' || benchmark.key === 'image')) {
+    const { execFileSync } = await import('node:child_process');
+    machine.serviceNode = execFileSync(`${node24BinDir()}/node`, ['--version'], { encoding: 'utf8' }).trim();
+  }
+  process.stdout.write(args.json ? formatJson(machine, sections) : formatReport(machine, sections));
+  return 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  process.stderr.write(`bench: the benchmark broke: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,54 @@
+/**
+ * What the generated docs say about the repo itself, computed from the same data the code and
+ * the file ownership come from: the configuration table (service-settings.ts), the quick-start
+ * commands (also the CLI's "Next:" list) and the paths that belong to the user.
+ */
+import { COMPONENTS } from './components.js';
+import { serviceSettingsFor, settingsTableRows, type SettingsContext } from './service-settings.js';
+
+export interface DocumentationContext {
+  /** The README's configuration table rows, one per setting, newline-separated. */
+  settingsTable: string;
+  /** From a fresh clone to green tests: install, start the dependencies, point the tests at them, test. */
+  quickStartCommands: string[];
+  /** Path prefixes `add` and `upgrade` treat as the user's (created once, never overwritten once changed). */
+  userOwnedPaths: string[];
+}
+
+/** Local credentials of compose.yaml's services, as the service on the host reaches them. */
+function dependencyUrls(context: SettingsContext): string[] {
+  const urls: string[] = [];
+  if (context.storagePostgres) urls.push(`DATABASE_URL=postgres://${context.nameSnake}:${context.nameSnake}-local@127.0.0.1:5432/${context.nameSnake}`);
+  if (context.brokerRabbitmq) urls.push(`AMQP_URL=amqp://${context.nameSnake}:${context.nameSnake}-local@127.0.0.1:5672`);
+  if (context.brokerNats) urls.push('NATS_URL=nats://127.0.0.1:4222');
+  return urls;
+}
+
+/** compose.yaml services the tests need, besides the service itself. */
+export function composeDependencies(context: SettingsContext): string[] {
+  return [...(context.storagePostgres ? ['postgres'] : []), ...(context.brokerRabbitmq ? ['rabbitmq'] : []), ...(context.brokerNats ? ['nats'] : [])];
+}
+
+/** Sorted, without duplicates and without paths inside a listed folder (`src/items/commands.ts` under `src/items/`). */
+function outermost(prefixes: readonly string[]): string[] {
+  const unique = [...new Set(prefixes)].sort();
+  return unique.filter((prefix) => !unique.some((other) => other !== prefix && other.endsWith('/') && prefix.startsWith(other)));
+}
+
+export function documentationFor(context: SettingsContext): DocumentationContext {
+  const dependencies = composeDependencies(context);
+  const spec = { name: context.name, resource: context.resource, messaging: context.messaging, broker: context.broker, cache: context.cache, storage: context.storage };
+  const components = COMPONENTS.filter((component) => component.includedIn(spec));
+  // userOwnedPaths only reads names and flags, never the documentation fields being computed here.
+  const ownerContext = context as Parameters<NonNullable<(typeof COMPONENTS)[number]['userOwnedPaths']>>[0];
+  return {
+    settingsTable: settingsTableRows(serviceSettingsFor(context)).join('\n'),
+    quickStartCommands: [
+      'npm install',
+      ...(dependencies.length > 0 ? [`docker compose up -d ${dependencies.join(' ')}`] : []),
+      ...dependencyUrls(context).map((url) => `export ${url}`),
+      'npm test',
+    ],
+    userOwnedPaths: outermost(components.flatMap((component) => component.userOwnedPaths?.(ownerContext) ?? [])),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The generated service's settings, declared once as data: the README's configuration table is
+ * rendered from here, and test/unit/docs-drift.test.ts checks, for every combination, that these
+ * are exactly the keys of the rendered `src/config.ts` schema (same defaults, same required ones)
+ * and that the secret ones are exactly those the Deployment reads from a Secret. A setting added
+ * to `templates/base/src/config.ts.hbs` needs its row here, or that test fails.
+ */
+import type { TemplateContext } from './template-context.js';
+
+export interface ServiceSetting {
+  /** The environment variable (and CONFIG_FILE key). */
+  name: string;
+  /** The default as the schema declares it, or null when the setting has none (then it is required). */
+  defaultValue: string | null;
+  /** Said after the default in the README, e.g. where a deployment overrides it. */
+  defaultNote: string;
+  required: boolean;
+  /** Holds credentials: comes from a Secret, is never logged or committed. */
+  secret: boolean;
+  description: string;
+  /** The component whose choice brings the setting in. */
+  component: 'base' | 'storage' | 'messaging';
+}
+
+/** The context the settings are derived from: everything but the documentation fields themselves. */
+export type SettingsContext = Omit<TemplateContext, 'settingsTable' | 'quickStartCommands' | 'userOwnedPaths'>;
+
+/** `optional`: no default, and the service runs without it. Without a default and not optional, a setting is required. */
+type Declared = Omit<ServiceSetting, 'required' | 'defaultNote'> & { defaultNote?: string; optional?: true };
+
+const setting = ({ optional, ...declared }: Declared): ServiceSetting => ({
+  defaultNote: '',
+  ...declared,
+  required: declared.defaultValue === null && optional !== true,
+});
+
+export function serviceSettingsFor(context: SettingsContext): ServiceSetting[] {
+  const settings: ServiceSetting[] = [
+    setting({ name: 'PORT', defaultValue: String(context.port), secret: false, description: 'HTTP port', component: 'base' }),
+    setting({ name: 'HOST', defaultValue: '0.0.0.0', secret: false, description: 'Address to listen on', component: 'base' }),
+    setting({ name: 'LOG_LEVEL', defaultValue: 'info', secret: false, description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`', component: 'base' }),
+    setting({ name: 'NODE_ENV', defaultValue: 'production', secret: false, description: '`production`, `development` or `test`', component: 'base' }),
+    setting({
+      name: 'SHUTDOWN_TIMEOUT_MS',
+      defaultValue: '8000',
+      defaultNote: ' (`10000` in `k8s/`)',
+      secret: false,
+      description: 'Hard deadline for a graceful shutdown; past it the process exits with code 1',
+      component: 'base',
+    }),
+    setting({ name: 'SHUTDOWN_DRAIN_MS', defaultValue: '1000', secret: false, description: 'Time between failing readiness and closing the listener', component: 'base' }),
+    setting({ name: 'EVENT_LOOP_STALL_MS', defaultValue: '1000', secret: false, description: 'Event-loop delay above which `/livez` reports the process as stalled', component: 'base' }),
+    setting({ name: 'READINESS_CHECK_TIMEOUT_MS', defaultValue: '1000', secret: false, description: 'Time each dependency check of `/readyz` may take', component: 'base' }),
+    // Read by the loader itself, outside the schema: it names the file the other settings may come from.
+    setting({
+      name: 'CONFIG_FILE',
+      defaultValue: null,
+      defaultNote: 'unset',
+      optional: true,
+      secret: false,
+      description: 'JSON or YAML file with any of these settings (the environment wins)',
+      component: 'base',
+    }),
+  ];
+  if (context.storagePostgres) {
+    settings.push(
+      setting({ name: 'DATABASE_URL', defaultValue: null, secret: true, description: '`postgres://` URL; from a Secret, never committed', component: 'storage' }),
+      setting({ name: 'DATABASE_POOL_MAX', defaultValue: '10', secret: false, description: 'Most connections one replica opens', component: 'storage' }),
+      setting({ name: 'DATABASE_STATEMENT_TIMEOUT_MS', defaultValue: '5000', secret: false, description: 'Longest a single SQL statement may run', component: 'storage' }),
+      setting({ name: 'DATABASE_CONNECT_TIMEOUT_MS', defaultValue: '5000', secret: false, description: 'Longest a new connection may take', component: 'storage' }),
+      setting({
+        name: 'DATABASE_MIGRATE_ON_START',
+        defaultValue: 'true',
+        secret: false,
+        description: 'Apply pending migrations at start; set `false` when a Job runs `npm run migrate`',
+        component: 'storage',
+      }),
+    );
+  }
+  if (context.messagingAny) {
+    const rabbit = context.brokerRabbitmq;
+    settings.push(
+      setting({
+        name: context.brokerUrlSetting,
+        defaultValue: null,
+        secret: true,
+        description: `${rabbit ? '`amqp://` or `amqps://` URL of RabbitMQ' : '`nats://` URL(s) of NATS with JetStream, comma-separated'}; from a Secret`,
+        component: 'messaging',
+      }),
+      setting({ name: 'MESSAGING_COMMANDS', defaultValue: context.commandsQueue, secret: false, description: `${rabbit ? 'Quorum queue' : 'Subject'} the commands are consumed from`, component: 'messaging' }),
+      setting({ name: 'MESSAGING_EVENTS', defaultValue: context.eventsExchange, secret: false, description: `${rabbit ? 'Topic exchange' : 'Subject prefix'} the events are published to`, component: 'messaging' }),
+      setting({ name: 'MESSAGING_DEAD_LETTER', defaultValue: context.deadLetterQueue, secret: false, description: 'Where commands go that cannot be applied', component: 'messaging' }),
+      setting({
+        name: 'MESSAGING_MAX_IN_FLIGHT',
+        defaultValue: '16',
+        secret: false,
+        description: `Commands one replica works on at once (${rabbit ? 'prefetch' : 'max ack pending'})`,
+        component: 'messaging',
+      }),
+      setting({ name: 'MESSAGING_MAX_DELIVERIES', defaultValue: '5', secret: false, description: 'Deliveries of a failing command before it is dead-lettered', component: 'messaging' }),
+      setting({ name: 'MESSAGING_RETRY_BASE_MS', defaultValue: '200', secret: false, description: 'First retry delay; doubles per delivery, with jitter', component: 'messaging' }),
+      setting({ name: 'MESSAGING_RETRY_MAX_MS', defaultValue: '10000', secret: false, description: 'Longest retry delay', component: 'messaging' }),
+      setting({ name: 'MESSAGING_STALL_MS', defaultValue: '60000', secret: false, description: '`/livez` fails when commands wait and none in flight has settled for this long', component: 'messaging' }),
+    );
+  }
+  if (context.messagingOutbox) {
+    settings.push(
+      setting({ name: 'OUTBOX_POLL_MS', defaultValue: '500', secret: false, description: 'How often the outbox relay looks for unpublished events', component: 'messaging' }),
+      setting({ name: 'OUTBOX_BATCH_SIZE', defaultValue: '100', secret: false, description: 'Events the relay publishes per transaction', component: 'messaging' }),
+    );
+  }
+  return settings;
+}
+
+/** One README table row per setting. */
+export function settingsTableRows(settings: readonly ServiceSetting[]): string[] {
+  const yesNo = (value: boolean): string => (value ? '**yes**' : 'no');
+  return settings.map((entry) => {
+    const defaultCell = entry.defaultValue === null ? (entry.defaultNote || 'none') : `\`${entry.defaultValue}\`${entry.defaultNote}`;
+    return `| \`${entry.name}\` | ${defaultCell} | ${yesNo(entry.required)} | ${yesNo(entry.secret)} | ${entry.description} |`;
+  });
+}

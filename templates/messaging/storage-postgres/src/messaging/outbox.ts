@@ -1,0 +1,156 @@
+/**
+ * Transactional outbox. `enqueueEvent` writes an event in the caller's transaction, so it exists
+ * exactly when the change it reports was committed. The relay, running in every replica, takes
+ * batches with FOR UPDATE SKIP LOCKED (replicas never publish the same row at once), publishes
+ * each event and waits for the broker's confirm, then deletes the rows in the same transaction.
+ * A crash between confirm and commit publishes the batch again: events are delivered at least
+ * once, with the same id, so consumers recognise the duplicates.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from '../logger.ts';
+import type { Broker } from './broker.ts';
+
+export interface OutboxEvent {
+  topic: string;
+  type: string;
+  data: unknown;
+  correlationId: string;
+}
+
+/** Call inside the transaction that makes the change; returns the event's id. */
+export async function enqueueEvent(client: pg.ClientBase, event: OutboxEvent): Promise<string> {
+  const id = randomUUID();
+  await client.query('insert into outbox (id, topic, type, data, correlation_id) values ($1, $2, $3, $4, $5)', [
+    id,
+    event.topic,
+    event.type,
+    JSON.stringify(event.data),
+    event.correlationId,
+  ]);
+  return id;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  type: string;
+  data: unknown;
+  correlation_id: string;
+}
+
+export interface OutboxRelayOptions {
+  pool: pg.Pool;
+  broker: Pick<Broker, 'publish'>;
+  logger: Logger;
+  pollMs: number;
+  batchSize: number;
+  /** Inbox entries older than this are pruned; longer than any redelivery can take. */
+  inboxRetentionHours?: number;
+}
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+const COALESCE_MS = 25;
+
+export class OutboxRelay {
+  readonly #options: OutboxRelayOptions;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+  #wake: (() => void) | undefined;
+  /** Set by notify() while a batch runs, so that notification is not lost. */
+  #notified = false;
+  #lastPruneAt = 0;
+  #failures = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#running = this.#loop();
+  }
+
+  /** Publish soon: a transaction with events has just committed. */
+  notify(): void {
+    this.#notified = true;
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#running;
+  }
+
+  /** Publishes one batch; returns how many events went out. */
+  async publishBatch(): Promise<number> {
+    const { pool, broker, batchSize } = this.#options;
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<OutboxRow>(
+        `select id, topic, type, data, correlation_id from outbox
+          order by created_at, id limit $1 for update skip locked`,
+        [batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('commit');
+        return 0;
+      }
+      await Promise.all(
+        rows.map((row) => broker.publish({ topic: row.topic, id: row.id, type: row.type, data: row.data, correlationId: row.correlation_id })),
+      );
+      await client.query('delete from outbox where id = any($1::uuid[])', [rows.map((row) => row.id)]);
+      await client.query('commit');
+      return rows.length;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopped) {
+      let published = 0;
+      this.#notified = false;
+      try {
+        published = await this.publishBatch();
+        this.#failures = 0;
+        await this.#pruneInbox();
+      } catch (error) {
+        this.#failures += 1;
+        this.#options.logger.warn({ err: error, failures: this.#failures }, 'outbox relay: publishing failed; will retry');
+      }
+      if (published >= this.#options.batchSize) continue;
+      // After a commit, wait a moment so the events of concurrent commits go out as one batch.
+      const delayMs =
+        this.#failures > 0
+          ? Math.min(30_000, this.#options.pollMs * 2 ** this.#failures)
+          : this.#notified
+            ? COALESCE_MS
+            : this.#options.pollMs;
+      await new Promise<void>((resolve) => {
+        let timer = setTimeout(resolve, delayMs);
+        this.#wake = () => {
+          // While the broker fails, commits do not cut the backoff short; stopping does.
+          if (this.#failures > 0 && !this.#stopped) return;
+          this.#wake = undefined;
+          clearTimeout(timer);
+          timer = setTimeout(resolve, this.#stopped ? 0 : COALESCE_MS);
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async #pruneInbox(): Promise<void> {
+    if (Date.now() - this.#lastPruneAt < PRUNE_EVERY_MS) return;
+    this.#lastPruneAt = Date.now();
+    const hours = this.#options.inboxRetentionHours ?? 24 * 7;
+    await this.#options.pool.query(`delete from inbox where received_at < now() - make_interval(hours => $1)`, [hours]);
+  }
+}

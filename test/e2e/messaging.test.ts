@@ -1,0 +1,245 @@
+/**
+ * Messaging, proven on the real brokers: for each broker × semantics, a generated service with
+ * PostgreSQL consumes 1,000 adjust commands (100 of them sent twice, plus a poison message and
+ * one whose transaction rolls back) while it is killed with SIGKILL twice and restarted.
+ * At-least-once must end with exactly one increment per distinct id, every message
+ * acknowledged, only the two bad ones dead-lettered and an event for every committed change;
+ * at-most-once must never apply more than that, and reports how many it lost.
+ * Until the messaging choice is available in the CLI, the repo is rendered through the
+ * test-only path (completeSpec with includeUnavailable) and installed with npm.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { renderRepo } from '../../generators/lib/render.js';
+import { completeSpec } from '../../generators/lib/spec.js';
+import {
+  REPO_ROOT,
+  cleanHostEnv,
+  createTestDatabase,
+  describeRun,
+  freePort,
+  http,
+  makeWorkDir,
+  messagingNames,
+  node24Path,
+  npm24,
+  openTestBroker,
+  psql,
+  registerCleanup,
+  useE2eCleanup,
+  type BrokerKind,
+  type MessagingNames,
+  type OutgoingCommand,
+  type TestDatabase,
+} from './support/index.js';
+
+useE2eCleanup(120_000);
+
+const MINUTES = 60_000;
+const RESOURCE = 'item';
+const DISTINCT = 1000;
+
+type Semantics = 'at-least-once' | 'at-most-once';
+interface Scenario {
+  broker: BrokerKind;
+  semantics: Semantics;
+}
+
+const natsAdapterPresent = existsSync(join(REPO_ROOT, 'templates/messaging/nats/src/messaging/nats-broker.ts'));
+const all: Scenario[] = (['rabbitmq', 'nats'] as const).flatMap((broker) =>
+  (['at-least-once', 'at-most-once'] as const).map((semantics) => ({ broker, semantics })),
+);
+const scenarios = all.filter((scenario) => scenario.broker !== 'nats' || natsAdapterPresent);
+
+if (!natsAdapterPresent) {
+  it.skip('NATS JetStream: the adapter (templates/messaging/nats/src/messaging/nats-broker.ts) is not in this tree yet', () => undefined);
+}
+
+async function writeRepo(dir: string, broker: BrokerKind, semantics: Semantics, name: string): Promise<void> {
+  const spec = completeSpec({ name, resource: RESOURCE, storage: 'postgres', messaging: semantics, broker, cache: 'none' }, name, {
+    includeUnavailable: true,
+  });
+  for (const [path, bytes] of renderRepo(spec)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), bytes);
+  }
+}
+
+interface RunningService {
+  child: ChildProcess;
+  port: number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startService(repo: string, env: Record<string, string>, lines: string[], port: number): RunningService {
+  const child = spawn(node24Path(), ['dist/main.js'], {
+    cwd: repo,
+    env: cleanHostEnv({ NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let partial = '';
+  const collect = (chunk: Buffer): void => {
+    const text = partial + chunk.toString('utf8');
+    const parts = text.split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  registerCleanup(`service pid ${child.pid}`, () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, port, exited };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+async function waitReady(service: RunningService): Promise<void> {
+  await waitFor(
+    'readiness',
+    async () => ((await http(`http://127.0.0.1:${service.port}/readyz`, { timeoutMs: 1000 })).status === 200 ? true : undefined),
+    30_000,
+    100,
+  );
+}
+
+async function quantityOf(database: TestDatabase, id: string): Promise<number> {
+  const value = await psql(database.name, `select coalesce((select quantity from items where id = '${id}'), 0)`);
+  return Number(value);
+}
+
+function adjust(id: string, resourceId: string, delta: number): OutgoingCommand {
+  return { id, body: { id, type: 'adjust', data: { itemId: resourceId, delta } } };
+}
+
+describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ broker, semantics }) => {
+  const name = `mq-${broker === 'rabbitmq' ? 'rmq' : 'nats'}-${semantics === 'at-least-once' ? 'alo' : 'amo'}-${randomBytes(3).toString('hex')}`;
+  const names: MessagingNames = messagingNames(name, RESOURCE);
+  let repo = '';
+
+  it('renders, installs and builds', async () => {
+    repo = join(await makeWorkDir(`mq-${broker}-${semantics}`), name);
+    await writeRepo(repo, broker, semantics, name);
+    for (const args of [['install', '--no-audit', '--no-fund'], ['run', 'typecheck'], ['run', 'build']]) {
+      const result = await npm24(repo, args, { timeoutMs: 5 * MINUTES });
+      expect({ args, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun(`npm ${args.join(' ')}`, result) }).toEqual({
+        args,
+        exitCode: 0,
+        output: '',
+      });
+    }
+  }, 6 * MINUTES);
+
+  it('passes its own tests against the real broker and database', async () => {
+    const database = await createTestDatabase('mq_own_tests');
+    const client = await openTestBroker(broker, names);
+    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: database.url, ...client.serviceEnv }, timeoutMs: 4 * MINUTES });
+    expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test', result) }).toEqual({ exitCode: 0, output: '' });
+    expect(Number(/^ℹ fail (\d+)$/m.exec(result.stdout)?.[1] ?? -1)).toBe(0);
+    expect(Number(/^ℹ skipped (\d+)$/m.exec(result.stdout)?.[1] ?? 0)).toBe(0);
+    await client.close();
+  }, 5 * MINUTES);
+
+  it(`${semantics}: 1,000 commands with duplicates, a poison message, a rollback and two SIGKILLs`, async () => {
+    const database = await createTestDatabase('mq_kill');
+    const client = await openTestBroker(broker, names);
+    await client.captureEvents();
+    const env = { DATABASE_URL: database.url, ...client.serviceEnv };
+    const lines: string[] = [];
+    const port = await freePort();
+
+    const resourceId = randomUUID();
+    const rollbackResource = randomUUID();
+    const ids: string[] = Array.from({ length: DISTINCT }, () => randomUUID());
+    const commands: OutgoingCommand[] = [];
+    ids.forEach((id, index) => {
+      commands.push(adjust(id, resourceId, 1));
+      if (index % 10 === 5) commands.push(adjust(ids[index - 5] as string, resourceId, 1)); // 100 duplicates
+      if (index === 300) commands.push({ id: 'poison-json', body: 'not json {' });
+      if (index === 400) commands.push({ id: 'poison-type', body: { id: 'poison-type', type: 'explode', data: {} } });
+      if (index === 500) commands.push(adjust('rolled-back', rollbackResource, -5)); // would make quantity negative
+    });
+
+    let service = startService(repo, env, lines, port);
+    await waitReady(service);
+    const started = Date.now();
+    await client.publish(commands);
+
+    const kills: number[] = [];
+    for (const threshold of [250, 600]) {
+      const reached = await waitFor('progress', async () => {
+        const quantity = await quantityOf(database, resourceId);
+        return quantity >= threshold ? quantity : undefined;
+      }, 60_000, 10);
+      service.child.kill('SIGKILL');
+      expect((await service.exited).signal).toBe('SIGKILL');
+      kills.push(reached);
+      service = startService(repo, env, lines, port);
+      await waitReady(service);
+    }
+
+    // Done when nothing is pending (commands pulled by a killed consumer come back after the
+    // broker's ack wait), nothing more is applied and the outbox has been relayed.
+    await waitFor('the commands to drain', async () => {
+      if (semantics === 'at-least-once' && (await quantityOf(database, resourceId)) < DISTINCT) return undefined;
+      if ((await client.pendingCommands()) > 0) return undefined;
+      const applied = Number(await psql(database.name, 'select count(*) from inbox'));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const again = Number(await psql(database.name, 'select count(*) from inbox'));
+      const outbox = Number(await psql(database.name, 'select count(*) from outbox'));
+      return outbox === 0 && again === applied ? true : undefined;
+    }, 90_000, 200);
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+    const elapsedMs = Date.now() - started;
+
+    const quantity = await quantityOf(database, resourceId);
+    const applied = (await psql(database.name, 'select message_id from inbox')).split('\n').filter(Boolean);
+    const pending = await client.pendingCommands();
+    const deadLetters = (await client.deadLetters()).map((message) => message.id ?? '?').sort();
+    const events = (await client.events()).map((message) => JSON.parse(message.body) as { id: string; type: string; data: { commandId: string } });
+    const eventCommands = new Set(events.filter((event) => event.type === `${RESOURCE}.adjusted`).map((event) => event.data.commandId));
+    const handled = lines.filter((line) => line.includes('"msg":"item adjusted"')).map((line) => JSON.parse(line) as { deliveryCount: number; correlationId: string; messageId: string });
+
+    process.stdout.write(
+      `${broker} ${semantics}: ${commands.length} sent (${DISTINCT} distinct ids), killed at quantity ${kills.join(' and ')}, ` +
+        `final quantity ${quantity} (lost ${DISTINCT - quantity}), dead letters [${deadLetters.join(', ')}], ` +
+        `${events.length} events, ${pending} pending, ${elapsedMs} ms\n`,
+    );
+
+    expect(pending).toBe(0);
+    expect(await quantityOf(database, rollbackResource)).toBe(0);
+    // One event for every committed change, none for the rolled-back one.
+    expect([...eventCommands].sort()).toEqual(applied.filter((id) => ids.includes(id)).sort());
+    expect(eventCommands.has('rolled-back')).toBe(false);
+    // The correlation id travels from the command's headers into the logs.
+    expect(handled.some((entry) => entry.correlationId === `corr-${entry.messageId}`)).toBe(true);
+    if (semantics === 'at-least-once') {
+      expect(quantity).toBe(DISTINCT);
+      expect(deadLetters).toEqual(['poison-json', 'poison-type', 'rolled-back']);
+    } else {
+      expect(quantity).toBeLessThanOrEqual(DISTINCT);
+      expect(applied.filter((id) => ids.includes(id))).toHaveLength(quantity);
+      // At-most-once never hands a command to the handler twice.
+      expect(handled.filter((entry) => entry.deliveryCount > 1)).toEqual([]);
+      for (const id of deadLetters) expect(['poison-json', 'poison-type', 'rolled-back']).toContain(id);
+    }
+    await client.close();
+    await database.drop();
+  }, 4 * MINUTES);
+});
