@@ -69,7 +69,9 @@ describe('colours', () => {
   // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
   const onTerminal = async (work: string, extra: Record<string, string>) => {
     const env = cleanHostEnv({ TERM: 'xterm-256color' });
+    // A person's terminal: Node itself turns colours off under CI=true, as CI logs want.
     delete env['NO_COLOR'];
+    delete env['CI'];
     return execa('script', ['--quiet', '--return', '--command', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_PATH)} new svc --yes --skip-install --skip-git`, '/dev/null'], {
       cwd: work,
       env: { ...env, ...extra },
