@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPONENTS } from '../../generators/lib/components.js';
 import { YO_RC_PATH } from '../../generators/lib/render.js';
-import { checkGivenChoices, completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
+import type { Component } from '../../generators/lib/component.js';
+import { checkAvailability, checkGivenChoices, completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
 import { adoptCommand, adoptionHelp } from './adopt-command.js';
 import type { CommandContext } from './new-command.js';
@@ -14,6 +15,15 @@ import { assertCleanWorkingTree, readGenerationRecord, runRepoUpdate } from './r
 import { parseUpdateArguments, UPDATE_FLAGS } from './update-arguments.js';
 
 const addableComponents = () => COMPONENTS.filter((component) => component.addable);
+
+function availableToAdd(component: Component): boolean {
+  try {
+    checkAvailability(component.addable?.whenAdded ?? {});
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function addHelp(): string {
   const names = addableComponents().map((component) => component.id).join('|');
@@ -24,7 +34,7 @@ function addHelp(): string {
     'would have rendered it with the combined choices. Files you changed are merged (3-way) or',
     'reported as conflicts, never silently overwritten; files you own are left alone.',
     '',
-    ...addableComponents().map((component) => `  ${component.id}: ${component.addable?.choices.map((key) => `--${key}`).join(', ')}`),
+    ...addableComponents().map((component) => `  ${component.id}: ${component.addable?.choices.map((key) => `--${key}`).join(', ')}${availableToAdd(component) ? '' : ' [not available yet]'}`),
     '',
     ...Object.entries(UPDATE_FLAGS).map(([flag, declaration]) => `  --${flag.padEnd(14)} ${declaration.help}`),
     '',

@@ -6,6 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { usageErrorFromParseArgs } from './arguments.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
 import type { CommandContext } from './new-command.js';
 
@@ -31,7 +32,7 @@ export async function auditCommand(argv: readonly string[], context: CommandCont
   try {
     parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } } });
   } catch (error) {
-    throw new UsageError(`audit: ${(error as Error).message.split('\n')[0] ?? 'bad arguments'}`);
+    throw usageErrorFromParseArgs(error);
   }
   context.onDebug(Boolean(parsed.values.debug));
   if (parsed.values.help) {

@@ -42,7 +42,7 @@ export function mainHelp(): string {
     '',
     'Commands:',
     column('new [DIRECTORY]', 'generate a new service repository (also: npm create microforge)'),
-    column('add <component>', 'add storage (and, as they land, messaging or cache) to a microforge repo'),
+    column('add <component>', 'add storage (messaging and cache as they land) to a microforge repo; docker or kubernetes to any Node.js service'),
     column('upgrade [--check]', 'bring a microforge repo up to these templates, merging your changes'),
     column('audit [DIRECTORY] [--json]', 'check manifests, Dockerfile and code against the guide (exit 1 on errors)'),
     '',
