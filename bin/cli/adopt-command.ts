@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { detectService, execFormOf, type DetectedService } from '../../generators/adopt/detect-service.js';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import { renderTemplateDirs, type RenderedTree } from '../../generators/lib/render.js';
-import { completeSpec, dnsLabelProblem } from '../../generators/lib/spec.js';
+import { completeSpec, serviceNameProblem } from '../../generators/lib/spec.js';
 import { templateContextFor, type TemplateContext } from '../../generators/lib/template-context.js';
 import { planUpdate } from '../../generators/lib/update-plan.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
@@ -63,7 +63,7 @@ async function resolveChoices(detected: DetectedService, flags: Partial<Record<A
     }
     return found ?? ask(`${ADOPTION_FLAGS[flag]} (${why})`, undefined, problemWith);
   };
-  const name = await choose('name', detected.name, 'package.json has no usable name', (value) => dnsLabelProblem(value, 'name'));
+  const name = await choose('name', detected.name, 'package.json has no usable name', serviceNameProblem);
   const port = Number(await choose('port', detected.port?.toString(), detected.portSource, portProblem));
   const start = await choose('start', detected.command?.join(' '), detected.commandSource, (value) =>
     execFormOf(value) ? undefined : `'${value}' must run node directly (node FILE [ARGS]): npm or a shell as PID 1 swallows SIGTERM`,

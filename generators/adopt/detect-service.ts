@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseJsonc } from 'yaml';
-import { dnsLabelProblem } from '../lib/spec.js';
+import { serviceNameProblem } from '../lib/spec.js';
 import { UsageError } from '../lib/usage-error.js';
 
 export interface DetectedService {
@@ -56,7 +56,7 @@ export function serviceNameFrom(packageName: string | undefined): string | undef
     .replace(/^-+|-+$/g, '')
     .slice(0, 63)
     .replace(/-+$/, '');
-  return candidate && !dnsLabelProblem(candidate, 'name') ? candidate : undefined;
+  return candidate && !serviceNameProblem(candidate) ? candidate : undefined;
 }
 
 /** `node --enable-source-maps dist/server.js` → ["node", "--enable-source-maps", "dist/server.js"]; anything else is not exec-safe. */

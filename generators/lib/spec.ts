@@ -81,6 +81,14 @@ export function dnsLabelProblem(value: string, what: string): string | undefined
   return undefined;
 }
 
+/** A DNS-1123 label that also names a Kubernetes Service, whose names must start with a letter (DNS-1035). */
+export function serviceNameProblem(value: string): string | undefined {
+  const labelProblem = dnsLabelProblem(value, 'name');
+  if (labelProblem) return labelProblem;
+  if (!/^[a-z]/.test(value)) return `name '${value}' must start with a letter: it also names the Kubernetes Service, whose names are DNS-1035 labels`;
+  return undefined;
+}
+
 function resourceProblem(value: string): string | undefined {
   const labelProblem = dnsLabelProblem(value, 'resource');
   if (labelProblem) return labelProblem;
@@ -102,7 +110,7 @@ export const CHOICES: readonly Choice[] = [
     group: 'Service',
     message: 'Service name (a Kubernetes object name, also the package name)',
     placeholder: 'NAME',
-    problemWith: (value) => dnsLabelProblem(value, 'name'),
+    problemWith: serviceNameProblem,
   },
   {
     key: 'resource',
@@ -273,7 +281,7 @@ export function completeSpec(given: Partial<ServiceSpec>, directoryName: string,
     }
   }
   if (given.name === undefined) {
-    const problem = dnsLabelProblem(directoryName, 'name');
+    const problem = serviceNameProblem(directoryName);
     if (problem) throw new UsageError(`the directory name cannot be the service name (${problem}); pass --name`);
   }
   checkContradictions(known);

@@ -47,6 +47,8 @@ export interface TemplateContext extends Readonly<ServiceSpec> {
   adjustedEventType: string;
   port: number;
   uid: number;
+  /** The dev overlay's namespace, `<name>-dev` shortened so it stays a 63-character label. */
+  devNamespace: string;
   /** Probe endpoints: fixed for generated services, detected for services microforge adopts. */
   startupProbePath: string;
   livenessProbePath: string;
@@ -109,6 +111,7 @@ export function templateContextFor(spec: ServiceSpec, generatorVersion: string):
     deadLetterQueue: `${spec.name}.${spec.resource}.commands.dead-letter`,
     eventsExchange: `${spec.name}.events`,
     adjustedEventType: `${spec.resource}.adjusted`,
+    devNamespace: `${spec.name.slice(0, 59).replace(/-+$/, '')}-dev`,
     ...GENERATED_SERVICE_RUNTIME,
     generatorVersion,
   };

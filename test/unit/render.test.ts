@@ -132,3 +132,21 @@ describe('the messaging seam', () => {
     expect(text(tree, 'src/config.ts')).not.toMatch(/AMQP_URL|NATS_URL|MESSAGING_/);
   });
 });
+
+describe('the longest allowed name', () => {
+  it('still gives every namespace, label and DNS-label object name at most 63 characters', () => {
+    const name = `a${'b'.repeat(61)}c`;
+    const tree = renderRepo(completeSpec({ name, storage: 'postgres' }, name));
+    const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+    for (const [path, contents] of tree) {
+      if (!path.startsWith('k8s/') || !path.endsWith('.yaml')) continue;
+      for (const document of parseAllDocuments(contents.toString('utf8'))) {
+        const object = document.toJS() as { kind?: string; metadata?: { name?: string; labels?: Record<string, string> }; namespace?: string };
+        const names = [object.namespace, object.kind === 'Namespace' || object.kind === 'Service' ? object.metadata?.name : undefined, ...Object.values(object.metadata?.labels ?? {})];
+        for (const value of names.filter((candidate): candidate is string => typeof candidate === 'string')) {
+          expect({ path, value, valid: value.length <= 63 && label.test(value) }).toEqual({ path, value, valid: true });
+        }
+      }
+    }
+  });
+});

@@ -44,7 +44,13 @@ describe('name', () => {
     expect(error.exitCode).toBe(2);
   });
 
-  it.each(['a', 'orders', 'order-service-2', '1st', 'a'.repeat(63)])('accepts %j', (name) => {
+  it('refuses a name the Kubernetes Service cannot carry (DNS-1035: starts with a letter)', () => {
+    expect(usageErrorOf(() => fromFlags({ name: '1st' })).message).toBe(
+      "name '1st' must start with a letter: it also names the Kubernetes Service, whose names are DNS-1035 labels",
+    );
+  });
+
+  it.each(['a', 'orders', 'order-service-2', 'a1', 'a'.repeat(63)])('accepts %j', (name) => {
     expect(fromFlags({ name }).name).toBe(name);
   });
 });
