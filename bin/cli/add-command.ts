@@ -11,8 +11,8 @@ import { checkAvailability, checkGivenChoices, completeSpec, type ServiceSpec } 
 import { UsageError } from '../../generators/lib/usage-error.js';
 import { adoptCommand, adoptionHelp } from './adopt-command.js';
 import type { CommandContext } from './new-command.js';
-import { assertCleanWorkingTree, readGenerationRecord, runRepoUpdate } from './repo-update.js';
-import { parseUpdateArguments, UPDATE_FLAGS } from './update-arguments.js';
+import { runRepoUpdate, startRepoCommand } from './repo-update.js';
+import { UPDATE_FLAGS } from './update-arguments.js';
 
 const addableComponents = () => COMPONENTS.filter((component) => component.addable);
 
@@ -61,16 +61,9 @@ export async function addCommand(argv: readonly string[], context: CommandContex
     throw new UsageError(`unknown component '${name}' (microforge add takes: ${[...addableComponents().map((candidate) => candidate.id), 'docker', 'kubernetes'].join(', ')})`);
   }
   const { addable } = component;
-  const args = parseUpdateArguments(rest, addable.choices, { terminalAttached: context.terminalAttached });
-  context.onDebug(args.debug);
-  if (args.help) {
-    context.reporter.info(addHelp());
-    return 0;
-  }
-  if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (run add in the repo's root; see --help)`);
-
-  const directory = process.cwd();
-  const previous = readGenerationRecord(directory, `microforge add ${component.id}`);
+  const started = startRepoCommand(rest, { name: `add ${component.id}`, choiceKeys: addable.choices, help: addHelp }, context);
+  if (started === 'help-shown') return 0;
+  const { args, previous } = started;
   if (addable.presentIn(previous.spec)) {
     const current = addable.choices.map((key) => `--${key} ${String(previous.spec[key])}`).join(' ');
     throw new UsageError(`this repo already has ${component.id} (${current}); nothing to add`);
@@ -80,16 +73,5 @@ export async function addCommand(argv: readonly string[], context: CommandContex
   if (!addable.presentIn(nextSpec)) {
     throw new UsageError(`add ${component.id} with ${addable.choices.map((key) => `--${key} ${String(nextSpec[key])}`).join(' ')} adds nothing`);
   }
-  await assertCleanWorkingTree(directory, args.force || args.dryRun);
-  return runRepoUpdate({
-    directory,
-    previous,
-    nextSpec,
-    dryRun: args.dryRun,
-    json: args.json,
-    resolution: args.resolution,
-    skipInstall: args.skipInstall,
-    reporter: context.reporter,
-    title: `add ${component.id}`,
-  });
+  return runRepoUpdate({ ...started, nextSpec, reporter: context.reporter, title: `add ${component.id}` });
 }

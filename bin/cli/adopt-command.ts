@@ -15,6 +15,7 @@ import { planUpdate } from '../../generators/lib/update-plan.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
 import { usageErrorFromParseArgs } from './arguments.js';
 import type { CommandContext } from './new-command.js';
+import { loadTerminalAdapter } from './commit-files.js';
 import { applyPlan, describePlan, planAsJson } from './repo-update.js';
 import { UPDATE_FLAGS } from './update-arguments.js';
 
@@ -48,7 +49,8 @@ interface AdoptionChoices {
   startup: string;
 }
 
-type Ask = (message: string, fallback: string | undefined, problemWith: (value: string) => string | undefined) => Promise<string>;
+/** Asks a person for a flag's value the code did not tell; `why` says what was (not) found. */
+type Ask = (flag: AdoptionFlag, why: string, problemWith: (value: string) => string | undefined) => Promise<string>;
 
 const pathProblem = (value: string) => (/^\/[\w\-./]*$/.test(value) ? undefined : `'${value}' is not an absolute HTTP path like /healthz`);
 const portProblem = (value: string) => (/^\d+$/.test(value) && Number(value) > 0 && Number(value) < 65536 ? undefined : `'${value}' is not a port number`);
@@ -61,7 +63,7 @@ async function resolveChoices(detected: DetectedService, flags: Partial<Record<A
       if (problem) throw new UsageError(`--${flag}: ${problem}`);
       return given;
     }
-    return found ?? ask(`${ADOPTION_FLAGS[flag]} (${why})`, undefined, problemWith);
+    return found ?? ask(flag, why, problemWith);
   };
   const name = await choose('name', detected.name, 'package.json has no usable name', serviceNameProblem);
   const port = Number(await choose('port', detected.port?.toString(), detected.portSource, portProblem));
@@ -117,12 +119,11 @@ export async function adoptCommand(component: AdoptableComponent, argv: readonly
   }
   const detected = detectService(directory);
   const interactive = context.terminalAttached && values.yes !== true && values.json !== true;
-  const ask: Ask = async (message, fallback, problemWith) => {
-    const flag = Object.entries(ADOPTION_FLAGS).find(([, help]) => message.startsWith(help))?.[0] ?? 'the matching flag';
+  const ask: Ask = async (flag, why, problemWith) => {
+    const message = `${ADOPTION_FLAGS[flag]} (${why})`;
     if (!interactive) throw new UsageError(`cannot tell ${message}; pass --${flag}`);
-    const { TerminalAdapter } = await import('@yeoman/adapter');
-    const question = { type: 'input', name: 'value', message, ...(fallback ? { default: fallback } : {}), validate: (value: string) => problemWith(value) ?? true };
-    const answers = (await new TerminalAdapter().prompt([question] as never)) as { value: string };
+    const question = { type: 'input', name: 'value', message, validate: (value: string) => problemWith(value) ?? true };
+    const answers = (await (await loadTerminalAdapter()).prompt([question] as never)) as { value: string };
     return answers.value;
   };
   const flags = Object.fromEntries(Object.keys(ADOPTION_FLAGS).flatMap((flag) => (typeof values[flag] === 'string' ? [[flag, values[flag]]] : []))) as Partial<Record<AdoptionFlag, string>>;

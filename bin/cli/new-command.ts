@@ -2,9 +2,7 @@
  * `microforge new`: flags > answers file > prompts (only for what is missing) > defaults.
  * Every input is checked before anything is written; the repo appears whole or not at all.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import type { RenderedTree } from '../../generators/lib/render.js';
 import { checkAvailability, checkContradictions, checkGivenChoices, completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
@@ -55,15 +53,7 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   }
 
   if (run.dryRun) {
-    // Yeoman creates its destination directory; a dry run points it at a scratch one, removed after.
-    const scratch = mkdtempSync(join(tmpdir(), 'microforge-dry-run-'));
-    let result;
-    try {
-      result = await runAppGenerator({ destinationRoot: scratch, given, directoryName: target.name, interactive, dryRun: true, force: run.force });
-    } finally {
-      discardStaging(scratch);
-    }
-    const { spec, tree } = result;
+    const { spec, tree } = await runAppGenerator({ destinationRoot: target.path, given, directoryName: target.name, interactive, dryRun: true, force: run.force });
     if (run.json) {
       reporter.info(jsonSummary({ spec, tree, target: target.path, dryRun: true, installed: false, git: 'skipped' }));
       return 0;

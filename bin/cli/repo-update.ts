@@ -6,15 +6,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import type { ConflictResolution } from '../../generators/apply/index.js';
 import { parseGenerationRecord } from '../../generators/lib/generation-record.js';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import { renderRepo, YO_RC_PATH, type GenerationRecord, type RenderedTree } from '../../generators/lib/render.js';
-import type { ServiceSpec } from '../../generators/lib/spec.js';
-import { planUpdate, type PlannedChange } from '../../generators/lib/update-plan.js';
+import type { ChoiceKey, ServiceSpec } from '../../generators/lib/spec.js';
+import { planUpdate, type ConflictResolution, type PlannedChange } from '../../generators/lib/update-plan.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
+import { commitFiles, type FileChange } from './commit-files.js';
 import { installDependencies } from './post-generate.js';
+import type { CommandContext } from './new-command.js';
 import type { Reporter } from './reporter.js';
+import { parseUpdateArguments, type UpdateArguments } from './update-arguments.js';
 
 export function readGenerationRecord(directory: string, command: string): GenerationRecord {
   const path = join(directory, YO_RC_PATH);
@@ -55,14 +57,31 @@ export async function renderPreviousGeneration(record: GenerationRecord, reporte
   return undefined;
 }
 
-export interface UpdateRun {
+/** What `add` and `upgrade` both do first: parse their flags, answer --help, read the repo's record. */
+export interface RepoCommand {
+  args: UpdateArguments;
   directory: string;
   previous: GenerationRecord;
+}
+
+export function startRepoCommand(
+  argv: readonly string[],
+  command: { name: string; choiceKeys: readonly ChoiceKey[]; check?: boolean; help(): string },
+  context: CommandContext,
+): RepoCommand | 'help-shown' {
+  const args = parseUpdateArguments(argv, command.choiceKeys, { check: command.check ?? false, terminalAttached: context.terminalAttached });
+  context.onDebug(args.debug);
+  if (args.help) {
+    context.reporter.info(command.help());
+    return 'help-shown';
+  }
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (run ${command.name.split(' ')[0]} in the repo's root; see --help)`);
+  const directory = process.cwd();
+  return { args, directory, previous: readGenerationRecord(directory, `microforge ${command.name}`) };
+}
+
+export interface UpdateRun extends RepoCommand {
   nextSpec: ServiceSpec;
-  dryRun: boolean;
-  json: boolean;
-  resolution: ConflictResolution;
-  skipInstall: boolean;
   reporter: Reporter;
   /** What the summary calls the change, e.g. "add storage". */
   title: string;
@@ -100,28 +119,38 @@ export function planAsJson(changes: readonly PlannedChange[], extra: Record<stri
   );
 }
 
-/** Writes a plan through Yeoman's mem-fs and conflicter. */
-export async function applyPlan(directory: string, changes: PlannedChange[], resolution: ConflictResolution): Promise<void> {
-  const [{ default: Environment }, { TerminalAdapter }, { default: ApplyGenerator }, { Writable }] = await Promise.all([
-    import('yeoman-environment'),
-    import('@yeoman/adapter'),
-    import('../../generators/apply/index.js'),
-    import('node:stream'),
-  ]);
-  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() }) as unknown as NodeJS.WriteStream;
-  // Asking about a conflict needs the conflicter's own output; otherwise the CLI reports once, itself.
-  const adapter = new TerminalAdapter({ stdin: process.stdin, stdout: process.stdout, stderr: resolution === 'ask' ? process.stderr : quiet });
-  const environment = new Environment({ cwd: directory, adapter, skipInstall: true });
-  const generator = await environment.instantiate<InstanceType<typeof ApplyGenerator>>(ApplyGenerator, {
-    generatorArgs: [],
-    generatorOptions: { destinationRoot: directory, changes, resolution, skipInstall: true } as never,
+/** What the plan means for the disk, per resolution of its conflicts. */
+function fileChangesFor(directory: string, changes: readonly PlannedChange[], resolution: ConflictResolution): FileChange[] {
+  return changes.flatMap((change): FileChange[] => {
+    const path = join(directory, change.path);
+    switch (change.kind) {
+      case 'create':
+      case 'update':
+      case 'merge':
+        return [{ path, contents: change.contents, decided: true }];
+      case 'delete':
+        return [{ path, contents: undefined, decided: true }];
+      case 'keep':
+        return [];
+      case 'conflict':
+        if (resolution === 'skip') return [];
+        // Asking hands the new render to Yeoman's conflicter, which shows the diff and asks.
+        if (resolution === 'ask') return [{ path, contents: change.rendered, decided: false }];
+        return [{ path, contents: resolution === 'force' ? change.rendered : change.contents, decided: true }];
+    }
   });
-  await environment.runGenerator(generator);
+}
+
+/** Writes a plan through Yeoman's mem-fs and conflicter. */
+export async function applyPlan(directory: string, changes: readonly PlannedChange[], resolution: ConflictResolution): Promise<void> {
+  await commitFiles(fileChangesFor(directory, changes, resolution), { root: directory, force: false, ask: resolution === 'ask' });
 }
 
 /** Prints or applies the plan; exit code 1 when conflicts are left for the user. */
-export async function runRepoUpdate(run: UpdateRun): Promise<number> {
-  const { reporter } = run;
+export async function runRepoUpdate(update: UpdateRun): Promise<number> {
+  const { reporter, args } = update;
+  await assertCleanWorkingTree(update.directory, args.force || args.dryRun);
+  const run = { ...update, dryRun: args.dryRun, json: args.json, resolution: args.resolution, skipInstall: args.skipInstall };
   const changes = await planRepoUpdate(run);
   const conflicts = changes.filter((change) => change.kind === 'conflict');
   const unresolved = run.resolution === 'merge' || run.resolution === 'skip' ? conflicts : [];

@@ -12,10 +12,10 @@
  * yeoman-test. Inquirer (through @yeoman/adapter, as Yeoman prompts) is loaded only when a person
  * is asked something: for the prompts, or by the conflicter on a conflict without --force.
  */
-import { Writable } from 'node:stream';
 import { changedFiles } from '../../generators/lib/changed-files.js';
 import { renderRepo, type RenderedTree } from '../../generators/lib/render.js';
 import { completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
+import { commitFiles, loadTerminalAdapter } from './commit-files.js';
 
 export interface GeneratorRun {
   destinationRoot: string;
@@ -31,41 +31,6 @@ export interface GeneratorResult {
   tree: RenderedTree;
 }
 
-type TerminalAdapter = import('@yeoman/adapter').TerminalAdapter;
-
-/** Takes Yeoman's own log (per-file "create" lines): the CLI reports once, itself. */
-function discardingStream(): NodeJS.WriteStream {
-  return new Writable({ write: (_chunk, _encoding, done) => done() }) as unknown as NodeJS.WriteStream;
-}
-
-let terminalAdapter: Promise<TerminalAdapter> | undefined;
-
-/** Yeoman's terminal adapter (inquirer prompts on the terminal, log discarded), created on first use. */
-function loadTerminalAdapter(): Promise<TerminalAdapter> {
-  terminalAdapter ??= import('@yeoman/adapter').then(
-    ({ TerminalAdapter }) => new TerminalAdapter({ stdin: process.stdin, stdout: process.stdout, stderr: discardingStream() }),
-  );
-  return terminalAdapter;
-}
-
-/** A logger that accepts every Yeoman log call (create, force, conflict, writeln, info, ...) and drops it. */
-function silentLogger(): unknown {
-  const log: unknown = new Proxy(() => log, { get: (_target, property) => (property === 'then' ? undefined : log) });
-  return log;
-}
-
-/**
- * What the conflicter talks to: the log is dropped, and a question (a conflict without --force)
- * goes to Yeoman's terminal adapter, loaded then.
- */
-function lazyAdapter(): import('@yeoman/types').InputOutputAdapter {
-  return {
-    log: silentLogger(),
-    prompt: async (questions: never, initialAnswers?: never) => (await loadTerminalAdapter()).prompt(questions, initialAnswers),
-    close: () => undefined,
-  } as unknown as import('@yeoman/types').InputOutputAdapter;
-}
-
 async function promptForMissing(run: GeneratorRun): Promise<Partial<ServiceSpec>> {
   const [{ questionsForMissing }, adapter] = await Promise.all([import('../../generators/app/prompts.js'), loadTerminalAdapter()]);
   const questions = questionsForMissing(run.given, run.directoryName);
@@ -73,32 +38,13 @@ async function promptForMissing(run: GeneratorRun): Promise<Partial<ServiceSpec>
   return (await adapter.prompt(questions as never)) as Partial<ServiceSpec>;
 }
 
-/** Writes the tree the way a Yeoman generator's `writing` + the environment's commit do. */
-async function commitTree(tree: RenderedTree, run: GeneratorRun): Promise<void> {
-  const [{ create: createMemFs }, { create: createEditor }, { createCommitTransform }, { isFilePending }, conflicter] = await Promise.all([
-    import('mem-fs'),
-    import('mem-fs-editor'),
-    import('mem-fs-editor/transform'),
-    import('mem-fs-editor/state'),
-    import('@yeoman/conflicter'),
-  ]);
-  const store = createMemFs<import('mem-fs-editor').MemFsEditorFile>();
-  const editor = createEditor(store);
-  for (const [destination, contents] of changedFiles(tree, run.destinationRoot)) editor.write(destination, contents);
-  const adapter = run.interactive ? await loadTerminalAdapter() : lazyAdapter();
-  await store.pipeline(
-    { filter: (file) => isFilePending(file) || file.path.endsWith('.yo-resolve') },
-    conflicter.createYoResolveTransform(),
-    conflicter.forceYoFiles(),
-    conflicter.createConflicterTransform(adapter, { force: run.force, cwd: run.destinationRoot }),
-    createCommitTransform(),
-  );
-}
-
 export async function runAppGenerator(run: GeneratorRun): Promise<GeneratorResult> {
   const answers = run.interactive ? await promptForMissing(run) : {};
   const spec = completeSpec({ ...run.given, ...answers }, run.directoryName);
   const tree = renderRepo(spec);
-  if (!run.dryRun) await commitTree(tree, run);
+  if (!run.dryRun) {
+    const changes = changedFiles(tree, run.destinationRoot).map(([path, contents]) => ({ path, contents, decided: false }));
+    await commitFiles(changes, { root: run.destinationRoot, force: run.force, ask: false });
+  }
   return { spec, tree };
 }

@@ -1,6 +1,6 @@
 /** Flags of `add` and `upgrade`: the component's own choices plus how to write and resolve. */
 import { parseArgs } from 'node:util';
-import type { ConflictResolution } from '../../generators/apply/index.js';
+import type { ConflictResolution } from '../../generators/lib/update-plan.js';
 import { choiceFor, type ChoiceKey, type PartialChoices } from '../../generators/lib/spec.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
 import { usageErrorFromParseArgs } from './arguments.js';

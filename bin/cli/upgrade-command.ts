@@ -4,10 +4,9 @@
  * the repo is behind), for CI.
  */
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
-import { UsageError } from '../../generators/lib/usage-error.js';
 import type { CommandContext } from './new-command.js';
-import { assertCleanWorkingTree, describePlan, planAsJson, planRepoUpdate, readGenerationRecord, runRepoUpdate } from './repo-update.js';
-import { parseUpdateArguments, UPDATE_FLAGS } from './update-arguments.js';
+import { describePlan, planAsJson, planRepoUpdate, runRepoUpdate, startRepoCommand } from './repo-update.js';
+import { UPDATE_FLAGS } from './update-arguments.js';
 
 function upgradeHelp(): string {
   return [
@@ -22,15 +21,9 @@ function upgradeHelp(): string {
 }
 
 export async function upgradeCommand(argv: readonly string[], context: CommandContext): Promise<number> {
-  const args = parseUpdateArguments(argv, [], { check: true, terminalAttached: context.terminalAttached });
-  context.onDebug(args.debug);
-  if (args.help) {
-    context.reporter.info(upgradeHelp());
-    return 0;
-  }
-  if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (run upgrade in the repo's root; see --help)`);
-  const directory = process.cwd();
-  const previous = readGenerationRecord(directory, 'microforge upgrade');
+  const started = startRepoCommand(argv, { name: 'upgrade', choiceKeys: [], check: true, help: upgradeHelp }, context);
+  if (started === 'help-shown') return 0;
+  const { args, directory, previous } = started;
   if (args.check) {
     const changes = (await planRepoUpdate({ directory, previous, nextSpec: previous.spec, reporter: context.reporter })).filter((change) => change.kind !== 'keep');
     if (args.json) context.reporter.info(planAsJson(changes, { command: 'upgrade --check', upToDate: changes.length === 0 }));
@@ -41,16 +34,5 @@ export async function upgradeCommand(argv: readonly string[], context: CommandCo
     }
     return changes.length === 0 ? 0 : 1;
   }
-  await assertCleanWorkingTree(directory, args.force || args.dryRun);
-  return runRepoUpdate({
-    directory,
-    previous,
-    nextSpec: previous.spec,
-    dryRun: args.dryRun,
-    json: args.json,
-    resolution: args.resolution,
-    skipInstall: args.skipInstall,
-    reporter: context.reporter,
-    title: `upgrade to microforge ${GENERATOR_VERSION}`,
-  });
+  return runRepoUpdate({ ...started, nextSpec: previous.spec, reporter: context.reporter, title: `upgrade to microforge ${GENERATOR_VERSION}` });
 }

@@ -6,7 +6,6 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parse as parseJsonc } from 'yaml';
 import { serviceNameProblem } from '../lib/spec.js';
 import { UsageError } from '../lib/usage-error.js';
 
@@ -100,12 +99,17 @@ function portIn(sources: ReadonlyArray<{ path: string; text: string }>, root: st
   return { port: undefined, source: candidates.size === 0 ? 'no port found in the code' : `several ports in the code: ${[...candidates.keys()].join(', ')}` };
 }
 
+/** tsconfig.json is JSON with comments and trailing commas: drop both (never inside strings), then parse. */
+export function parseJsonWithComments(text: string): unknown {
+  const withoutComments = text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_comment, quoted: string | undefined) => quoted ?? '');
+  return JSON.parse(withoutComments.replace(/,(\s*[}\]])/g, '$1'));
+}
+
 function buildOutputOf(root: string): string {
   const tsconfig = join(root, 'tsconfig.json');
   if (!existsSync(tsconfig)) return 'dist';
   try {
-    // tsconfig.json is JSON with comments; YAML 1.2 reads it.
-    const outDir = (parseJsonc(readFileSync(tsconfig, 'utf8')) as { compilerOptions?: { outDir?: string } } | null)?.compilerOptions?.outDir;
+    const outDir = (parseJsonWithComments(readFileSync(tsconfig, 'utf8')) as { compilerOptions?: { outDir?: string } } | null)?.compilerOptions?.outDir;
     return outDir ? outDir.replace(/^\.\//, '').replace(/\/$/, '') : 'dist';
   } catch {
     return 'dist';

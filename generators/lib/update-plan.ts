@@ -7,6 +7,9 @@ import { mergeFile, type MergeLabels } from './merge.js';
 import { contentHash, type Ownership } from './ownership.js';
 import { YO_RC_PATH, type GenerationRecord, type RenderedTree } from './render.js';
 
+/** What happens to a conflict: asked about (Yeoman's conflicter), merged with markers, overwritten, or skipped. */
+export type ConflictResolution = 'ask' | 'merge' | 'force' | 'skip';
+
 export type ChangeKind =
   /** A file the repo does not have yet. */
   | 'create'

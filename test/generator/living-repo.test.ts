@@ -220,6 +220,20 @@ describe('microforge add docker|kubernetes in a service microforge did not gener
     expect(await read(join(service, 'Dockerfile'))).toBe('FROM scratch\n');
     expect((await runCli(['add', 'docker', '--force'], { cwd: service })).exitCode).toBe(0);
     expect(await read(join(service, 'Dockerfile'))).toContain('CMD ["node", "src/server.js"]');
+    expect(await read(join(service, 'Dockerfile'))).not.toContain('npm run build');
+
+    // A service with a build step: the image builds it and takes only its output (tsconfig's outDir).
+    await edit(join(service, 'package.json'), (text) => text.replace('"start": "node src/server.js"', '"build": "tsc", "start": "node out/server.js"'));
+    await writeFile(join(service, 'tsconfig.json'), '{\n  // comments are allowed here\n  "compilerOptions": { "outDir": "./out" }\n}\n');
+    expect((await runCli(['add', 'docker', '--force'], { cwd: service })).exitCode).toBe(0);
+    const built = await read(join(service, 'Dockerfile'));
+    expect(built).toContain('RUN npm run build');
+    expect(built).toContain('COPY --from=build /app/out ./out');
+    expect(built).toContain('CMD ["node", "out/server.js"]');
+    expect(await read(join(service, '.dockerignore'))).toMatch(/^out$/m);
+    expect((await runCli(['add', 'kubernetes'], { cwd: service })).exitCode).toBe(0);
+    const audit = await runCli(['audit', '--json'], { cwd: service, env: { MICROFORGE_KUBECTL: kubectl() } });
+    expect({ exitCode: audit.exitCode, findings: JSON.parse(audit.stdout).findings }).toEqual({ exitCode: 0, findings: [] });
 
     const empty = await makeWorkDir('adopt-empty');
     const nothing = await runCli(['add', 'docker'], { cwd: empty });
