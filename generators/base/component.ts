@@ -15,7 +15,8 @@ export const component: Component = {
       typecheck: 'tsc -p tsconfig.json',
       start: 'node dist/main.js',
       dev: 'node --watch src/main.ts',
-      test: 'node --test "test/**/*.test.ts"',
+      // One test file at a time: the database tests share one database (and truncate tables).
+      test: 'node --test --test-concurrency=1 "test/**/*.test.ts"',
     },
   }),
 };

@@ -63,7 +63,6 @@ export interface EnumChoice extends ChoiceBase {
 
 export type Choice = TextChoice | EnumChoice;
 
-const NOT_BUILT_MESSAGING = 'not available yet: the messaging component is still being built; use --messaging none';
 const NOT_BUILT_CACHE = 'not available yet: the cache component is still being built; use --cache none';
 
 /** Names of routes the service itself serves; a resource must not shadow them. */
@@ -157,8 +156,8 @@ export const CHOICES: readonly Choice[] = [
     message: 'Messaging semantics',
     options: [
       { value: 'none', label: 'none', implies: 'no broker; the service only answers HTTP' },
-      { value: 'at-most-once', label: 'at-most-once', implies: 'ack before processing: a crash loses in-flight messages, never duplicates them', unavailable: NOT_BUILT_MESSAGING },
-      { value: 'at-least-once', label: 'at-least-once', implies: 'ack after the effect is committed: duplicates happen and the consumer must make them harmless', unavailable: NOT_BUILT_MESSAGING },
+      { value: 'at-most-once', label: 'at-most-once', implies: 'ack before processing: a crash loses in-flight messages, never duplicates them' },
+      { value: 'at-least-once', label: 'at-least-once', implies: 'ack after the effect is committed: duplicates happen and the consumer must make them harmless' },
     ],
   },
   {
@@ -195,7 +194,7 @@ export function defaultFor(key: ChoiceKey, known: Partial<ServiceSpec>, director
     case 'cache':
       return 'none';
     case 'messaging':
-      return 'none';
+      return 'at-least-once';
     case 'broker':
       return known.messaging && known.messaging !== 'none' ? 'rabbitmq' : null;
   }

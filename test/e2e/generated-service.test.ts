@@ -44,7 +44,7 @@ const scenarios: Scenario[] = [
 
 /** The living-repo path: a stateless repo with user edits grows storage, then must work like a fresh one. */
 async function generateThenAddStorage(repo: string, scenario: Scenario): Promise<void> {
-  const generated = await runCli(['new', repo, '--yes', '--storage', 'none', '--resource', scenario.resource, '--skip-install'], { env: envWithNode24() });
+  const generated = await runCli(['new', repo, '--yes', '--storage', 'none', '--messaging', 'none', '--resource', scenario.resource, '--skip-install'], { env: envWithNode24() });
   expect(generated.exitCode).toBe(0);
   const git = (...args: string[]) => execa('git', args, { cwd: repo });
   await writeFile(join(repo, 'src', scenario.plural, 'pricing-notes.ts'), 'export const PRICING_NOTE = "added by the team";\n');
@@ -116,7 +116,7 @@ describe.each(scenarios)('a generated service $name with storage $storage', (sce
     if (scenario.storageAddedLater) {
       await generateThenAddStorage(repo, scenario);
     } else {
-      const generated = await runCli(['new', repo, '--yes', '--storage', scenario.storage, '--resource', scenario.resource], {
+      const generated = await runCli(['new', repo, '--yes', '--storage', scenario.storage, '--messaging', 'none', '--resource', scenario.resource], {
         env: envWithNode24(),
         timeoutMs: 5 * MINUTES,
       });

@@ -6,9 +6,12 @@
 // cannot work the tests fail with container-setup.sh's one-line reason, or pass after printing it
 // when MICROFORGE_E2E_CONTAINERS=optional.
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import {
   createTestDatabase,
+  messagingNames,
+  openTestBroker,
   describeRun,
   envWithNode24,
   freePort,
@@ -94,9 +97,9 @@ async function stopsCleanly(container: HardenedContainer): Promise<void> {
 }
 
 describe('generated service as an OCI image (podman)', () => {
-  it('--storage none: builds, runs hardened behind slirp4netns, serves, stops on SIGTERM', async () => {
+  it('--storage none --messaging none: builds, runs hardened behind slirp4netns, serves, stops on SIGTERM', async () => {
     if (!podmanUsable()) return;
-    const dir = await generate('img-none', ['--storage', 'none']);
+    const dir = await generate('img-none', ['--storage', 'none', '--messaging', 'none']);
     const tag = await buildAndReport(dir, 'img-none');
 
     const container = await runHardenedContainer({ image: tag, network: 'slirp4netns' });
@@ -115,18 +118,20 @@ describe('generated service as an OCI image (podman)', () => {
     await stopsCleanly(container);
   }, TEST_TIMEOUT_MS);
 
-  it('--storage postgres (default): runs hardened on the host network against a fresh database', async () => {
+  it('the defaults (postgres, at-least-once on RabbitMQ): runs hardened on the host network against a fresh database and the broker', async () => {
     if (!podmanUsable()) return;
-    const dir = await generate('img-postgres', []);
+    const name = `img-default-${randomBytes(3).toString('hex')}`;
+    const dir = await generate(name, []);
     const db = await createTestDatabase('image');
-    const tag = await buildAndReport(dir, 'img-postgres');
+    const broker = await openTestBroker('rabbitmq', messagingNames(name, 'item'));
+    const tag = await buildAndReport(dir, 'img-default');
 
     const port = await freePort();
     const container = await runHardenedContainer({
       image: tag,
       network: 'host',
       port,
-      env: { PORT: String(port), DATABASE_URL: db.url },
+      env: { PORT: String(port), DATABASE_URL: db.url, ...broker.serviceEnv },
     });
     const ready = await container.waitForHttp('/readyz');
     expect(ready.status).toBe(200);
@@ -138,5 +143,6 @@ describe('generated service as an OCI image (podman)', () => {
     expect(await probeInside(container)).toEqual(HARDENED_VIEW);
 
     await stopsCleanly(container);
+    await broker.close();
   }, TEST_TIMEOUT_MS);
 });

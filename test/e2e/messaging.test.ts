@@ -5,17 +5,14 @@
  * At-least-once must end with exactly one increment per distinct id, every message
  * acknowledged, only the two bad ones dead-lettered and an event for every committed change;
  * at-most-once must never apply more than that, and reports how many it lost.
- * Until the messaging choice is available in the CLI, the repo is rendered through the
- * test-only path (completeSpec with includeUnavailable) and installed with npm.
+ * Then the queued-work endpoint on the running service: adjustments accepted with 202, worked
+ * off through the real broker, and versions deciding between two based on the same ETag.
  */
 import { describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { renderRepo } from '../../generators/lib/render.js';
-import { completeSpec } from '../../generators/lib/spec.js';
+import { join } from 'node:path';
 import {
   REPO_ROOT,
   cleanHostEnv,
@@ -30,6 +27,7 @@ import {
   openTestBroker,
   psql,
   registerCleanup,
+  runCli,
   useE2eCleanup,
   type BrokerKind,
   type MessagingNames,
@@ -59,14 +57,10 @@ if (!natsAdapterPresent) {
   it.skip('NATS JetStream: the adapter (templates/messaging/nats/src/messaging/nats-broker.ts) is not in this tree yet', () => undefined);
 }
 
-async function writeRepo(dir: string, broker: BrokerKind, semantics: Semantics, name: string): Promise<void> {
-  const spec = completeSpec({ name, resource: RESOURCE, storage: 'postgres', messaging: semantics, broker, cache: 'none' }, name, {
-    includeUnavailable: true,
-  });
-  for (const [path, bytes] of renderRepo(spec)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), bytes);
-  }
+async function generateRepo(dir: string, broker: BrokerKind, semantics: Semantics): Promise<void> {
+  const args = ['new', dir, '--yes', '--storage', 'postgres', '--messaging', semantics, '--broker', broker, '--resource', RESOURCE];
+  const result = await runCli([...args, '--skip-install', '--skip-git']);
+  expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('microforge new', result) }).toEqual({ exitCode: 0, output: '' });
 }
 
 interface RunningService {
@@ -134,7 +128,7 @@ describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ b
 
   it('renders, installs and builds', async () => {
     repo = join(await makeWorkDir(`mq-${broker}-${semantics}`), name);
-    await writeRepo(repo, broker, semantics, name);
+    await generateRepo(repo, broker, semantics);
     for (const args of [['install', '--no-audit', '--no-fund'], ['run', 'typecheck'], ['run', 'build']]) {
       const result = await npm24(repo, args, { timeoutMs: 5 * MINUTES });
       expect({ args, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun(`npm ${args.join(' ')}`, result) }).toEqual({
@@ -242,4 +236,48 @@ describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ b
     await client.close();
     await database.drop();
   }, 4 * MINUTES);
+  it('queued adjustments over HTTP: 202 and a status URL, worked off through the broker, versions decide', async () => {
+    const database = await createTestDatabase('mq_http');
+    const client = await openTestBroker(broker, names);
+    const lines: string[] = [];
+    const service = startService(repo, { DATABASE_URL: database.url, ...client.serviceEnv }, lines, await freePort());
+    const base = `http://127.0.0.1:${service.port}`;
+    const json = { 'content-type': 'application/json' };
+    try {
+      await waitReady(service);
+      const created = await http(`${base}/items`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'widget', quantity: 10 }) });
+      expect(created.status).toBe(201);
+      const { id } = created.json as { id: string };
+      const etag = created.headers['etag'] ?? '';
+      const submit = (delta: number) =>
+        http(`${base}/items/${id}/adjustments`, { method: 'POST', headers: { ...json, 'if-match': etag }, body: JSON.stringify({ delta }) });
+      // Five based on the same ETag: some may already see a newer version when they arrive (412);
+      // of those accepted, the command's version decides: exactly one applies, the rest fail.
+      const responses = await Promise.all([1, 2, 3, 4, 5].map((delta) => submit(delta)));
+      for (const response of responses) expect([202, 412]).toContain(response.status);
+      const accepted = responses.filter((response) => response.status === 202);
+      expect(accepted.length).toBeGreaterThan(0);
+      const finished = await Promise.all(
+        accepted.map((response) =>
+          waitFor('the adjustment to finish', async () => {
+            const status = await http(`${base}${response.headers['location'] ?? ''}`);
+            const body = status.json as { status: string; error: string | null; delta: number };
+            return body.status === 'pending' ? undefined : body;
+          }, 30_000, 100),
+        ),
+      );
+      const done = finished.filter((body) => body.status === 'done');
+      expect(done).toHaveLength(1);
+      for (const body of finished.filter((candidate) => candidate.status !== 'done')) {
+        expect({ status: body.status, error: body.error }).toEqual({ status: 'failed', error: expect.stringMatching(/^conflict: /) });
+      }
+      const current = (await http(`${base}/items/${id}`)).json as { quantity: number; version: number };
+      expect({ version: current.version, quantity: current.quantity }).toEqual({ version: 2, quantity: 10 + (done[0]?.delta ?? 0) });
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
+      await client.close();
+      await database.drop();
+    }
+  }, 2 * MINUTES);
 });

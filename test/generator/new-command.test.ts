@@ -20,7 +20,7 @@ describe('microforge new', () => {
     expect(result.stderr).toBe('');
     expect(await readdir(work)).toEqual(['calc']);
     const recorded = (await readJson(join(work, 'calc', '.yo-rc.json')))['create-microforge'];
-    expect(recorded).toMatchObject({ name: 'calc', resource: 'quote', storage: 'none', cache: 'none', messaging: 'none', broker: null });
+    expect(recorded).toMatchObject({ name: 'calc', resource: 'quote', storage: 'none', cache: 'none', messaging: 'at-least-once', broker: 'rabbitmq' });
     expect((await readJson(join(work, 'calc', 'package.json'))).name).toBe('calc');
     expect(result.stdout).toContain('Next:');
   });
@@ -98,9 +98,9 @@ describe('bad input: one line on stderr, exit 2, nothing written', () => {
     ['an unknown flag', ['--frobnicate'], /^microforge: unknown option '--frobnicate'/],
     ['a flag without its value', ['--name'], /^microforge: option '--name' needs a value/],
     ['an unknown value', ['--storage', 'mysql'], /^microforge: --storage has unknown value 'mysql' \(expected one of: none, postgres\)$/],
-    ['a broker without messaging', ['--broker', 'nats'], /^microforge: --broker nats contradicts --messaging none/],
+    ['a broker without messaging', ['--messaging', 'none', '--broker', 'nats'], /^microforge: --broker nats contradicts --messaging none/],
     ['a cache without storage', ['--cache', 'redis', '--storage', 'none'], /^microforge: --cache redis contradicts --storage none/],
-    ['a component not built yet', ['--messaging', 'at-least-once'], /^microforge: --messaging at-least-once is not available yet/],
+    ['a component not built yet', ['--cache', 'memory'], /^microforge: --cache memory is not available yet/],
     ['a missing answers file', ['--answers', 'nope.json'], /^microforge: cannot read answers file nope\.json \(ENOENT\)$/],
     ['a malformed answers file', ['--answers', 'broken.json'], /^microforge: answers file broken\.json is not valid JSON/],
     ['an answers file with an unknown key', ['--answers', 'unknown-key.json'], /^microforge: 'colour' in answers file unknown-key\.json is not a known choice/],

@@ -18,7 +18,7 @@ function usageErrorOf(action: () => unknown): UsageError {
 
 describe('defaults', () => {
   it('fills every choice, taking the name from the directory', () => {
-    expect(completeSpec({}, 'orders')).toEqual({ name: 'orders', resource: 'item', storage: 'postgres', cache: 'none', messaging: 'none', broker: null });
+    expect(completeSpec({}, 'orders')).toEqual({ name: 'orders', resource: 'item', storage: 'postgres', cache: 'none', messaging: 'at-least-once', broker: 'rabbitmq' });
   });
 
   it('refuses a directory name that is not a valid service name, pointing at --name', () => {
@@ -81,7 +81,8 @@ describe('resource', () => {
       storagePostgres: true,
       storageNone: false,
       cacheAny: false,
-      messagingAny: false,
+      messagingAny: true,
+      messagingOutbox: true,
     });
     expect(templateContextFor(fromFlags({ name: 's', resource: 'category' }), '0').resourcePlural).toBe('categories');
   });
@@ -103,7 +104,7 @@ describe('values and combinations', () => {
   });
 
   it('refuses a broker without messaging', () => {
-    expect(usageErrorOf(() => fromFlags({ broker: 'nats' })).message).toBe(
+    expect(usageErrorOf(() => fromFlags({ messaging: 'none', broker: 'nats' })).message).toBe(
       '--broker nats contradicts --messaging none: a broker is only used with at-most-once or at-least-once messaging',
     );
   });
@@ -115,7 +116,6 @@ describe('values and combinations', () => {
   });
 
   it('refuses components this release has not built, instead of rendering a stub', () => {
-    expect(usageErrorOf(() => fromFlags({ messaging: 'at-least-once', broker: 'rabbitmq' })).message).toMatch(/^--messaging at-least-once is not available yet/);
     expect(usageErrorOf(() => fromFlags({ cache: 'memory' })).message).toMatch(/^--cache memory is not available yet/);
   });
 
@@ -123,7 +123,11 @@ describe('values and combinations', () => {
     const specs = validSpecs();
     const storageValues = CHOICES.find((choice) => choice.key === 'storage');
     expect(storageValues?.kind).toBe('enum');
-    expect(specs.map((spec) => spec.storage).sort()).toEqual(['none', 'postgres']);
+    const valuesOf = (key: 'storage' | 'messaging' | 'broker') => [...new Set(specs.map((spec) => String(spec[key])))].sort();
+    expect(valuesOf('storage')).toEqual(['none', 'postgres']);
+    expect(valuesOf('messaging')).toEqual(['at-least-once', 'at-most-once', 'none']);
+    expect(valuesOf('broker')).toEqual(['nats', 'null', 'rabbitmq']);
+    expect(specs.filter((spec) => spec.messaging === 'none').every((spec) => spec.broker === null)).toBe(true);
     for (const spec of specs) expect(() => completeSpec(spec, spec.name)).not.toThrow();
   });
 });

@@ -23,7 +23,8 @@ describe('graceful shutdown', () => {
     const shutdown = createShutdown({
       lifecycle,
       logger: silentLogger,
-      drainMs: 100,
+      // Long enough for the probes below to land before the listener closes, even on a busy machine.
+      drainMs: 1_000,
       timeoutMs: 5_000,
       closeServer: () => app.close(),
       exit: (code) => {

@@ -34,6 +34,9 @@ export interface OutboundMessage {
   correlationId: string;
 }
 
+/** A command for this service's own queue (e.g. accepted over HTTP, worked off by a consumer). */
+export type OutboundCommand = Omit<OutboundMessage, 'topic'>;
+
 export interface ConsumerProgress {
   /** Deliveries handed to the handler and not settled yet. */
   inFlight: number;
@@ -50,7 +53,10 @@ export interface Broker {
   consume(handler: DeliveryHandler): Promise<void>;
   /** Stops taking new deliveries and waits for in-flight ones to settle. */
   stopConsuming(): Promise<void>;
+  /** Publishes an event; resolves once the broker confirmed it. */
   publish(message: OutboundMessage): Promise<void>;
+  /** Sends a command to the queue/subject this service consumes; resolves once confirmed. */
+  sendCommand(command: OutboundCommand): Promise<void>;
   /** Resolves when the broker can consume and publish right now; rejects otherwise. */
   ready(signal: AbortSignal): Promise<void>;
   progress(): ConsumerProgress;

@@ -8,7 +8,7 @@
 import { Value } from 'typebox/value';
 import type { TSchema, Static } from 'typebox';
 import type { Logger } from '../logger.ts';
-import type { Delivery, DeliveryHandler, Outcome } from './broker.ts';
+import type { Delivery, DeliveryHandler, DeliverySemantics, Outcome } from './broker.ts';
 import { parseEnvelope } from './envelope.ts';
 
 export interface CommandContext {
@@ -16,6 +16,11 @@ export interface CommandContext {
   messageId: string;
   correlationId: string;
   deliveryCount: number;
+  /**
+   * True when a failure now is final: no redelivery follows (at-most-once, or the delivery limit
+   * is reached). Handlers that report an outcome somewhere (a status row) record the failure then.
+   */
+  finalAttempt: boolean;
   logger: Logger;
 }
 
@@ -50,10 +55,13 @@ export interface ConsumerOptions {
   handlers: Readonly<Record<string, CommandHandler<any>>>;
   logger: Logger;
   retry: RetryPolicy;
+  semantics: DeliverySemantics;
+  /** The broker's delivery limit (MESSAGING_MAX_DELIVERIES). */
+  maxDeliveries: number;
 }
 
 export function createCommandConsumer(options: ConsumerOptions): DeliveryHandler {
-  const { handlers, logger, retry } = options;
+  const { handlers, logger, retry, semantics, maxDeliveries } = options;
   return async (delivery: Delivery): Promise<Outcome> => {
     const correlationId = delivery.correlationId ?? delivery.messageId ?? 'none';
     const log = logger.child({ correlationId, messageId: delivery.messageId, deliveryCount: delivery.deliveryCount });
@@ -80,6 +88,7 @@ export function createCommandConsumer(options: ConsumerOptions): DeliveryHandler
         messageId: envelope.id,
         correlationId,
         deliveryCount: delivery.deliveryCount,
+        finalAttempt: semantics === 'at-most-once' || delivery.deliveryCount >= maxDeliveries,
         logger: log.child({ type: envelope.type }),
       });
       log.debug({ type: envelope.type }, 'command handled');

@@ -24,6 +24,8 @@ describe('createCommandConsumer', () => {
   const consumer = createCommandConsumer({
     logger,
     retry,
+    semantics: 'at-least-once',
+    maxDeliveries: 5,
     handlers: {
       add: commandHandler({
         schema: Type.Object({ n: Type.Integer() }, { additionalProperties: false }),
@@ -68,6 +70,24 @@ describe('createCommandConsumer', () => {
       assert.ok(first.delayMs >= 50 && first.delayMs <= 100, `first delay ${first.delayMs}`);
       assert.ok(fourth.delayMs >= 400 && fourth.delayMs <= 800, `fourth delay ${fourth.delayMs}`);
     }
+  });
+});
+
+describe('finalAttempt', () => {
+  it('is true only on the last delivery the broker will make (at-least-once) and always at-most-once', async () => {
+    const flags: boolean[] = [];
+    const consumerWith = (semantics: 'at-least-once' | 'at-most-once') =>
+      createCommandConsumer({
+        logger,
+        retry,
+        semantics,
+        maxDeliveries: 3,
+        handlers: { note: commandHandler({ schema: Type.Object({}), handle: async (_data, context) => void flags.push(context.finalAttempt) }) },
+      });
+    const note = (deliveryCount: number) => delivery({ id: 'm-9', type: 'note', data: {} }, { deliveryCount });
+    for (const count of [1, 2, 3]) await consumerWith('at-least-once')(note(count));
+    await consumerWith('at-most-once')(note(1));
+    assert.deepEqual(flags, [false, false, true, true]);
   });
 });
 

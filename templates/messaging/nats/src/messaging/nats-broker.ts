@@ -45,6 +45,7 @@ import type {
   Delivery,
   DeliveryHandler,
   DeliverySemantics,
+  OutboundCommand,
   OutboundMessage,
   Outcome,
 } from './broker.ts';
@@ -189,17 +190,29 @@ export class NatsBroker implements Broker {
     this.#messages?.stop();
     await this.#consumeLoop;
     await Promise.allSettled([...this.#inFlight]);
+    // Acks are sent without waiting for the server; make sure the last ones (and the naks of
+    // handed-back messages) have reached it before saying the consumer has stopped.
+    await this.#topology?.nc.flush().catch(() => undefined);
   }
 
   async publish(message: OutboundMessage): Promise<void> {
+    await this.#publishTo(`${this.#options.eventsSubject}.${message.topic}`, this.#names.eventsStream, message);
+  }
+
+  async sendCommand(command: OutboundCommand): Promise<void> {
+    await this.#publishTo(this.#options.commandsSubject, this.#names.commandsStream, command);
+  }
+
+  /** Publishes with the message id as Nats-Msg-Id and waits for the stream's PubAck. */
+  async #publishTo(subject: string, streamName: string, message: OutboundCommand): Promise<void> {
     const { js } = this.#require();
     const headers = natsHeaders();
     headers.set(CORRELATION_ID_HEADER, message.correlationId);
     const body = JSON.stringify({ id: message.id, type: message.type, data: message.data });
-    const ack = await js.publish(`${this.#options.eventsSubject}.${message.topic}`, body, {
+    const ack = await js.publish(subject, body, {
       msgID: message.id,
       headers,
-      expect: { streamName: this.#names.eventsStream },
+      expect: { streamName },
       timeout: PUBLISH_TIMEOUT_MS,
     });
     if (ack.duplicate) this.#logger.debug({ messageId: message.id }, 'JetStream dropped a duplicate publish');
@@ -483,12 +496,10 @@ export class NatsBroker implements Broker {
     }
     switch (outcome.kind) {
       case 'ack':
-        try {
-          await msg.ackAck();
-        } catch (error) {
-          // The effect is committed; the redelivery this causes is absorbed by the inbox.
-          log.warn({ err: describe(error) }, 'the ack was not confirmed; the message may be redelivered');
-        }
+        // The effect is committed, so the ack is not awaited: waiting for the server to confirm
+        // it would hold the in-flight slot for another round trip and buys nothing, since a lost
+        // ack only means a redelivery, which the idempotent consumer absorbs.
+        settleQuietly(() => msg.ack(), log);
         return;
       case 'retry':
         if (delivery.deliveryCount >= this.#options.maxDeliveries) {

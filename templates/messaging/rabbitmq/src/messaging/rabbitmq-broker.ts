@@ -8,7 +8,7 @@
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import type { Logger } from '../logger.ts';
-import type { Broker, ConsumerProgress, Delivery, DeliveryHandler, DeliverySemantics, OutboundMessage, Outcome } from './broker.ts';
+import type { Broker, ConsumerProgress, Delivery, DeliveryHandler, DeliverySemantics, OutboundCommand, OutboundMessage, Outcome } from './broker.ts';
 
 export interface RabbitmqBrokerOptions {
   /** Contains credentials: never log it. */
@@ -79,11 +79,20 @@ export class RabbitmqBroker implements Broker {
   }
 
   async publish(message: OutboundMessage): Promise<void> {
+    await this.#publishConfirmed(this.#options.eventsExchange, message.topic, message);
+  }
+
+  async sendCommand(command: OutboundCommand): Promise<void> {
+    // The default exchange routes by queue name: straight into the command queue.
+    await this.#publishConfirmed('', this.#options.commandsQueue, command);
+  }
+
+  async #publishConfirmed(exchange: string, routingKey: string, message: OutboundCommand): Promise<void> {
     const channel = this.#publishChannel;
     if (!channel) throw new Error('RabbitMQ is not connected');
     const body = Buffer.from(JSON.stringify({ id: message.id, type: message.type, data: message.data }), 'utf8');
     await this.#confirmed(channel, (done) =>
-      channel.publish(this.#options.eventsExchange, message.topic, body, this.#properties(message.id, message.type, message.correlationId), done),
+      channel.publish(exchange, routingKey, body, this.#properties(message.id, message.type, message.correlationId), done),
     );
   }
 

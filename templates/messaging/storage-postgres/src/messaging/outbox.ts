@@ -1,15 +1,16 @@
 /**
- * Transactional outbox. `enqueueEvent` writes an event in the caller's transaction, so it exists
- * exactly when the change it reports was committed. The relay, running in every replica, takes
+ * Transactional outbox. `enqueueEvent` (and `enqueueCommand`, for commands this service accepts
+ * over HTTP and works off later) writes a message in the caller's transaction, so it exists
+ * exactly when the change it belongs to was committed. The relay, running in every replica, takes
  * batches with FOR UPDATE SKIP LOCKED (replicas never publish the same row at once), publishes
- * each event and waits for the broker's confirm, then deletes the rows in the same transaction.
- * A crash between confirm and commit publishes the batch again: events are delivered at least
+ * each message and waits for the broker's confirm, then deletes the rows in the same transaction.
+ * A crash between confirm and commit publishes the batch again: messages are delivered at least
  * once, with the same id, so consumers recognise the duplicates.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
-import type { Broker } from './broker.ts';
+import type { Broker, OutboundCommand } from './broker.ts';
 
 export interface OutboxEvent {
   topic: string;
@@ -21,18 +22,31 @@ export interface OutboxEvent {
 /** Call inside the transaction that makes the change; returns the event's id. */
 export async function enqueueEvent(client: pg.ClientBase, event: OutboxEvent): Promise<string> {
   const id = randomUUID();
-  await client.query('insert into outbox (id, topic, type, data, correlation_id) values ($1, $2, $3, $4, $5)', [
-    id,
-    event.topic,
-    event.type,
-    JSON.stringify(event.data),
-    event.correlationId,
-  ]);
+  await insertOutboxRow(client, 'event', { id, ...event });
   return id;
 }
 
+/** Call inside the transaction that records the command (e.g. its status row). */
+export async function enqueueCommand(client: pg.ClientBase, command: OutboundCommand): Promise<void> {
+  await insertOutboxRow(client, 'command', { ...command, topic: command.type });
+}
+
+async function insertOutboxRow(client: pg.ClientBase, kind: OutboxKind, row: OutboxEvent & { id: string }): Promise<void> {
+  await client.query('insert into outbox (id, kind, topic, type, data, correlation_id) values ($1, $2, $3, $4, $5, $6)', [
+    row.id,
+    kind,
+    row.topic,
+    row.type,
+    JSON.stringify(row.data),
+    row.correlationId,
+  ]);
+}
+
+type OutboxKind = 'event' | 'command';
+
 interface OutboxRow {
   id: string;
+  kind: OutboxKind;
   topic: string;
   type: string;
   data: unknown;
@@ -41,12 +55,14 @@ interface OutboxRow {
 
 export interface OutboxRelayOptions {
   pool: pg.Pool;
-  broker: Pick<Broker, 'publish'>;
+  broker: Pick<Broker, 'publish' | 'sendCommand'>;
   logger: Logger;
   pollMs: number;
   batchSize: number;
   /** Inbox entries older than this are pruned; longer than any redelivery can take. */
   inboxRetentionHours?: number;
+  /** Finished commands' status rows older than this are pruned (their status URLs then answer 404). */
+  commandStatusRetentionHours?: number;
 }
 
 const PRUNE_EVERY_MS = 10 * 60_000;
@@ -91,7 +107,7 @@ export class OutboxRelay {
     try {
       await client.query('begin');
       const { rows } = await client.query<OutboxRow>(
-        `select id, topic, type, data, correlation_id from outbox
+        `select id, kind, topic, type, data, correlation_id from outbox
           order by created_at, id limit $1 for update skip locked`,
         [batchSize],
       );
@@ -100,7 +116,10 @@ export class OutboxRelay {
         return 0;
       }
       await Promise.all(
-        rows.map((row) => broker.publish({ topic: row.topic, id: row.id, type: row.type, data: row.data, correlationId: row.correlation_id })),
+        rows.map((row) => {
+          const message = { id: row.id, type: row.type, data: row.data, correlationId: row.correlation_id };
+          return row.kind === 'command' ? broker.sendCommand(message) : broker.publish({ ...message, topic: row.topic });
+        }),
       );
       await client.query('delete from outbox where id = any($1::uuid[])', [rows.map((row) => row.id)]);
       await client.query('commit');
@@ -150,7 +169,10 @@ export class OutboxRelay {
   async #pruneInbox(): Promise<void> {
     if (Date.now() - this.#lastPruneAt < PRUNE_EVERY_MS) return;
     this.#lastPruneAt = Date.now();
-    const hours = this.#options.inboxRetentionHours ?? 24 * 7;
-    await this.#options.pool.query(`delete from inbox where received_at < now() - make_interval(hours => $1)`, [hours]);
+    const { pool, inboxRetentionHours = 24 * 7, commandStatusRetentionHours = 24 * 7 } = this.#options;
+    await pool.query(`delete from inbox where received_at < now() - make_interval(hours => $1)`, [inboxRetentionHours]);
+    await pool.query(`delete from command_status where status <> 'pending' and updated_at < now() - make_interval(hours => $1)`, [
+      commandStatusRetentionHours,
+    ]);
   }
 }
