@@ -105,6 +105,40 @@ describe('microforge add storage', () => {
   });
 });
 
+describe('microforge add messaging', () => {
+  it('equals a fresh generation with messaging except for the user edits, merging an owned-file edit', async () => {
+    const work = await makeWorkDir('add-messaging');
+    const repo = join(work, 'stock');
+    const created = await runCli(['new', 'stock', '--yes', '--storage', 'postgres', '--messaging', 'none', '--resource', 'offer', '--skip-install'], { cwd: work });
+    expect(created.exitCode).toBe(0);
+    await edit(join(repo, 'src/offers/routes.ts'), (text) => `${text}// my route rule\n`);
+    await edit(join(repo, 'k8s/base/deployment.yaml'), (text) => text.replace('value: "info"', 'value: "debug"'));
+    await git(repo, 'commit', '-qam', 'my edits');
+
+    const added = await runCli(['add', 'messaging', '--broker', 'nats', '--skip-install'], { cwd: repo });
+    expect({ exitCode: added.exitCode, stderr: added.stderr }).toEqual({ exitCode: 0, stderr: '' });
+
+    const fresh = await runCli(
+      ['new', 'fresh', '--yes', '--name', 'stock', '--storage', 'postgres', '--messaging', 'at-least-once', '--broker', 'nats', '--resource', 'offer', '--skip-install', '--skip-git'],
+      { cwd: work },
+    );
+    expect(fresh.exitCode).toBe(0);
+    const differing = await execa('diff', ['-rq', '-x', '.git', '-x', '.yo-rc.json', join(work, 'fresh'), repo], { reject: false });
+    expect(differing.stdout.split('\n').sort()).toEqual(
+      [
+        `Files ${join(work, 'fresh')}/k8s/base/deployment.yaml and ${repo}/k8s/base/deployment.yaml differ`,
+        `Files ${join(work, 'fresh')}/src/offers/routes.ts and ${repo}/src/offers/routes.ts differ`,
+      ].sort(),
+    );
+    const deployment = await read(join(repo, 'k8s/base/deployment.yaml'));
+    expect(deployment).toContain('value: "debug"');
+    expect(deployment).toContain('name: NATS_URL');
+    expect(JSON.parse(await read(join(repo, 'package.json'))).dependencies).toHaveProperty('@nats-io/jetstream');
+    const recorded = JSON.parse(await read(join(repo, '.yo-rc.json')))['create-microforge'];
+    expect({ messaging: recorded.messaging, broker: recorded.broker }).toEqual({ messaging: 'at-least-once', broker: 'nats' });
+  });
+});
+
 describe('running new twice', () => {
   it('with the same choices changes no byte and makes no commit', async () => {
     const { work, repo } = await statelessRepo('new-twice');
