@@ -105,7 +105,9 @@ export class OutboxRelay {
     const { pool, broker, batchSize } = this.#options;
     const client = await pool.connect();
     try {
-      await client.query('begin');
+      // No need to wait for the WAL flush: if a crash loses the delete, the batch is published
+      // again with the same ids, which consumers already absorb. Saves an fsync per batch.
+      await client.query('begin; set local synchronous_commit = off');
       const { rows } = await client.query<OutboxRow>(
         `select id, kind, topic, type, data, correlation_id from outbox
           order by created_at, id limit $1 for update skip locked`,
