@@ -232,6 +232,7 @@ describe.each(specs.map((spec) => [`${spec.storage}/${spec.cache}/${spec.messagi
       'docs/adr/0002-consistency-and-cap.md',
       'docs/adr/0003-storage-ownership.md',
       ...(spec.cache !== 'none' ? ['docs/adr/0004-cache.md'] : []),
+      ...(spec.storage === 'postgres' ? ['docs/adr/0005-soft-delete-and-retention.md'] : []),
     ];
     expect(records).toEqual(expected);
     const index = text(tree, 'docs/adr/README.md');
