@@ -21,6 +21,8 @@ export interface SettingsSnapshot extends StoredSettings {
 
 /** What the admin API needs besides the view: read the stored state, change it conditionally. */
 export interface SettingsAdministration extends SettingsView {
+  /** Version of the stored settings `current()` comes from (0 before the first read). */
+  readonly version: number;
   read(): Promise<SettingsSnapshot>;
   write(expectedVersions: readonly number[], overrides: SettingOverrides): Promise<SettingsWriteResult>;
 }
