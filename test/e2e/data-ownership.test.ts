@@ -145,6 +145,13 @@ describe('data ownership across two replicas of a generated service', () => {
     process.stdout.write(`dynamic settings: A -> B propagation in ms (refresh ${REFRESH_MS} ms): ${latencies.join(', ')}\n`);
     expect(Math.max(...latencies)).toBeLessThanOrEqual(REFRESH_MS + QUERY_SLACK_MS);
 
+    // Both replicas report the version they apply: the same one, the ETag of the last change.
+    const latest = (await http(`${b.baseUrl}/admin/settings`, { headers: admin })).json as { version: number };
+    for (const replica of [a, b]) {
+      const metrics = await http(`${replica.baseUrl}/metrics`);
+      expect({ replica: replica.name, version: /^dynamic_settings_version\{[^}]*\} (\d+)$/m.exec(metrics.text)?.[1] }).toEqual({ replica: replica.name, version: String(latest.version) });
+    }
+
     const reset = await http(`${a.baseUrl}/admin/settings`, { headers: admin });
     expect((await http(`${a.baseUrl}/admin/settings`, { method: 'PUT', headers: { ...admin, 'if-match': reset.headers['etag'] ?? '' }, body: {} })).status).toBe(200);
   }, MINUTES);
