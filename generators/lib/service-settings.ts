@@ -75,6 +75,30 @@ export function serviceSettingsFor(context: SettingsContext): ServiceSetting[] {
         description: 'Apply pending migrations at start; set `false` when a Job runs `npm run migrate`',
         component: 'storage',
       }),
+      setting({
+        name: 'ADMIN_TOKEN',
+        defaultValue: null,
+        defaultNote: 'unset: admin API off',
+        optional: true,
+        secret: true,
+        description: 'Bearer token for `/admin/settings` (32 characters or more); from a Secret',
+        component: 'storage',
+      }),
+      setting({
+        name: 'DYNAMIC_SETTINGS_REFRESH_MS',
+        defaultValue: '5000',
+        secret: false,
+        description: 'How often each replica re-reads the dynamic settings: the longest a change takes to apply everywhere',
+        component: 'storage',
+      }),
+      setting({
+        name: 'TOMBSTONE_RETENTION_HOURS',
+        defaultValue: '168',
+        secret: false,
+        description: `How long a deleted ${context.resource} is kept as a tombstone before it is purged for good`,
+        component: 'storage',
+      }),
+      setting({ name: 'TOMBSTONE_PURGE_INTERVAL_MS', defaultValue: '600000', secret: false, description: 'How often each replica purges expired tombstones (±20 % jitter)', component: 'storage' }),
     );
   }
   if (context.messagingAny) {

@@ -45,6 +45,8 @@ export interface TemplateContext extends Readonly<ServiceSpec> {
   eventsExchange: string;
   /** Type and routing key of the event the example handler publishes: `<resource>.adjusted`. */
   adjustedEventType: string;
+  /** Type and routing key of the event a delete publishes through the outbox: `<resource>.deleted`. */
+  deletedEventType: string;
   port: number;
   uid: number;
   /** The dev overlay's namespace, `<name>-dev` shortened so it stays a 63-character label. */
@@ -111,6 +113,7 @@ export function templateContextFor(spec: ServiceSpec, generatorVersion: string):
     deadLetterQueue: `${spec.name}.${spec.resource}.commands.dead-letter`,
     eventsExchange: `${spec.name}.events`,
     adjustedEventType: `${spec.resource}.adjusted`,
+    deletedEventType: `${spec.resource}.deleted`,
     devNamespace: `${spec.name.slice(0, 59).replace(/-+$/, '')}-dev`,
     ...GENERATED_SERVICE_RUNTIME,
     generatorVersion,

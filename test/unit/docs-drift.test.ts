@@ -41,6 +41,8 @@ interface SchemaSetting {
   name: string;
   /** The declared default as a string, or null without one. */
   defaultValue: string | null;
+  /** Declared with Type.Optional: no default, and the service runs without it. */
+  optional: boolean;
 }
 
 /** The keys of `ConfigSchema` in the rendered src/config.ts, with their defaults. */
@@ -56,7 +58,7 @@ function schemaSettings(configTs: string): SchemaSetting[] {
       /milliseconds\((\d[\d_]*)/.exec(declaration)?.[1] ??
       /brokerName\('([^']*)'\)/.exec(declaration)?.[1] ??
       /default:\s*(?:'([^']*)'|(-?\d[\d_]*|true|false))/.exec(declaration)?.slice(1).find((group) => group !== undefined);
-    return { name: match[1] ?? '', defaultValue: value === undefined ? null : value.replace(/_/g, '') };
+    return { name: match[1] ?? '', defaultValue: value === undefined ? null : value.replace(/_/g, ''), optional: /^\s*\w+: Type\.Optional\(/.test(declaration) };
   });
 }
 
@@ -151,10 +153,10 @@ describe.each(specs.map((spec) => [`${spec.storage}/${spec.cache}/${spec.messagi
     const read = [...new Set([...schema.map((entry) => entry.name), ...environmentReads(tree)])].sort();
     expect([...documented.keys()].sort()).toEqual(read);
     expect(configRows.map((row) => row[0])).toEqual([...new Set(configRows.map((row) => row[0]))]);
-    for (const { name, defaultValue } of schema) {
+    for (const { name, defaultValue, optional } of schema) {
       const row = documented.get(name);
       const shownDefault = row?.defaultCell.startsWith('`') ? /^`([^`]*)`/.exec(row.defaultCell)?.[1] : null;
-      expect({ name, default: shownDefault, required: row?.required }).toEqual({ name, default: defaultValue, required: defaultValue === null ? '**yes**' : 'no' });
+      expect({ name, default: shownDefault, required: row?.required }).toEqual({ name, default: defaultValue, required: defaultValue === null && !optional ? '**yes**' : 'no' });
     }
   });
 
@@ -230,6 +232,7 @@ describe.each(specs.map((spec) => [`${spec.storage}/${spec.cache}/${spec.messagi
       'docs/adr/0002-consistency-and-cap.md',
       'docs/adr/0003-storage-ownership.md',
       ...(spec.cache !== 'none' ? ['docs/adr/0004-cache.md'] : []),
+      ...(spec.storage === 'postgres' ? ['docs/adr/0005-soft-delete-and-retention.md'] : []),
     ];
     expect(records).toEqual(expected);
     const index = text(tree, 'docs/adr/README.md');
@@ -272,7 +275,14 @@ describe('the drift checks bite', () => {
   it('see a setting added to the schema, with its default', () => {
     const config = text(tree, 'src/config.ts').replace('    PORT: Type.Integer(', "    EXTRA_TIMEOUT_MS: milliseconds(1_500, 1, 10_000),\n    EXTRA_NAME: Type.String({ minLength: 1 }),\n    PORT: Type.Integer(");
     const settings = schemaSettings(config);
-    expect(settings).toEqual(expect.arrayContaining([{ name: 'EXTRA_TIMEOUT_MS', defaultValue: '1500' }, { name: 'EXTRA_NAME', defaultValue: null }, { name: 'PORT', defaultValue: '8080' }]));
+    expect(settings).toEqual(
+      expect.arrayContaining([
+        { name: 'EXTRA_TIMEOUT_MS', defaultValue: '1500', optional: false },
+        { name: 'EXTRA_NAME', defaultValue: null, optional: false },
+        { name: 'PORT', defaultValue: '8080', optional: false },
+      ]),
+    );
+    expect(settings.find((entry) => entry.name === 'ADMIN_TOKEN')).toEqual({ name: 'ADMIN_TOKEN', defaultValue: null, optional: true });
     expect(settings.find((entry) => entry.name === 'LOG_LEVEL')?.defaultValue).toBe('info');
   });
 
