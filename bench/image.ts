@@ -1,12 +1,14 @@
 /**
- * The final image stage's contents per combination (production node_modules from a clean
- * `npm ci --omit=dev`, dist/, package.json, migrations/), against a bare fastify app's, so
- * dependency bloat shows. Sizes are apparent file sizes, summed; no container is built.
+ * The final image stage's contents per combination (the bundled dist/, package.json,
+ * migrations/; the bundles carry the production dependencies, so there is no node_modules),
+ * against a bare fastify app's (its node_modules and server), so dependency bloat shows: the
+ * largest packages inside the bundles are listed from their source maps. Sizes are apparent
+ * file sizes, summed; no container is built.
  */
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validSpecs } from '../generators/lib/combinations.js';
-import { prepareBareFastify, prepareService, productionInstall } from './prepare.js';
+import { prepareBareFastify, prepareService } from './prepare.js';
 import { benchResult, type BenchSection } from './result.js';
 import { MiB } from './stats.js';
 
@@ -29,16 +31,17 @@ export function treeSize(path: string): TreeSize {
   return { bytes, files };
 }
 
-/** The largest top-level packages (scoped ones counted per package), biggest first. */
-export function largestPackages(nodeModules: string, count: number): Array<{ name: string; bytes: number }> {
-  if (!existsSync(nodeModules)) return [];
-  const packages: Array<{ name: string; bytes: number }> = [];
-  for (const entry of readdirSync(nodeModules)) {
-    if (entry.startsWith('.')) continue;
-    const names = entry.startsWith('@') ? readdirSync(join(nodeModules, entry)).map((scoped) => `${entry}/${scoped}`) : [entry];
-    for (const name of names) packages.push({ name, bytes: treeSize(join(nodeModules, name)).bytes });
+/** The largest packages inside the bundles in `dist`, by source bytes recorded in their source maps. */
+export function largestBundledPackages(dist: string, count: number): Array<{ name: string; bytes: number }> {
+  const bytesByPackage = new Map<string, number>();
+  for (const file of existsSync(dist) ? readdirSync(dist).filter((name) => name.endsWith('.js.map')) : []) {
+    const map = JSON.parse(readFileSync(join(dist, file), 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
+    map.sources.forEach((source, index) => {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(source)?.[1] ?? '(service code)';
+      bytesByPackage.set(name, (bytesByPackage.get(name) ?? 0) + (map.sourcesContent?.[index]?.length ?? 0));
+    });
   }
-  return packages.sort((a, b) => b.bytes - a.bytes).slice(0, count);
+  return [...bytesByPackage].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, count);
 }
 
 function sum(...sizes: TreeSize[]): TreeSize {
@@ -52,16 +55,16 @@ export async function runImageBenchmark(options: { log: (line: string) => void }
   const details = [`bare fastify: ${(bare.bytes / MiB).toFixed(1)} MiB in ${bare.files} files (node_modules + server.mjs + package.json)`];
   for (const spec of validSpecs()) {
     const service = await prepareService(spec, options.log);
-    const prodDir = await productionInstall(service);
-    const modules = treeSize(join(prodDir, 'node_modules'));
-    const dist = treeSize(join(service.directory, 'dist'));
-    const total = sum(modules, dist, treeSize(join(service.directory, 'package.json')), treeSize(join(service.directory, 'migrations')));
+    const distDir = join(service.directory, 'dist');
+    const dist = treeSize(distDir);
+    const maps = readdirSync(distDir).filter((name) => name.endsWith('.map')).reduce((total, name) => total + lstatSync(join(distDir, name)).size, 0);
+    const total = sum(dist, treeSize(join(service.directory, 'package.json')), treeSize(join(service.directory, 'migrations')));
     results.push(benchResult({ name: `image contents, ${service.key} vs bare fastify`, unit: 'MiB', value: total.bytes / MiB, baseline: bare.bytes / MiB }));
     details.push(
-      `${service.key}: ${(total.bytes / MiB).toFixed(1)} MiB in ${total.files} files (production node_modules ${(modules.bytes / MiB).toFixed(1)} MiB, dist ${(dist.bytes / 1024).toFixed(0)} KiB); npm install ${service.installSeconds.toFixed(1)} s, build ${service.buildSeconds.toFixed(1)} s; largest: ${largestPackages(join(prodDir, 'node_modules'), 5)
-        .map((pkg) => `${pkg.name} ${(pkg.bytes / MiB).toFixed(1)}`)
+      `${service.key}: ${(total.bytes / MiB).toFixed(1)} MiB in ${total.files} files (dist ${(dist.bytes / MiB).toFixed(1)} MiB, of which source maps ${(maps / MiB).toFixed(1)} MiB); npm install ${service.installSeconds.toFixed(1)} s, build ${service.buildSeconds.toFixed(1)} s; largest bundled: ${largestBundledPackages(distDir, 5)
+        .map((pkg) => `${pkg.name} ${(pkg.bytes / MiB).toFixed(2)}`)
         .join(', ')} MiB`,
     );
   }
-  return { title: 'Image contents (final stage: production node_modules + dist + package.json + migrations)', results, details };
+  return { title: 'Image contents (final stage: bundled dist + package.json + migrations; no node_modules)', results, details };
 }

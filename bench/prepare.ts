@@ -3,7 +3,7 @@
  * CLI, installed with one shared npm cache, built on Node 24) and the bare fastify baseline with
  * the same fastify version. Memoised per run, so both benchmarks share one install per combination.
  */
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_VERSIONS } from '../generators/lib/service-versions.js';
 import type { ServiceSpec } from '../generators/lib/spec.js';
@@ -53,16 +53,6 @@ export function prepareService(spec: PreparedService['spec'], log: (line: string
     prepared.set(key, promise);
   }
   return promise;
-}
-
-/** The final image stage's node_modules: a clean production-only install from the lockfile, as the Dockerfile's prod-deps stage does. */
-export async function productionInstall(service: PreparedService): Promise<string> {
-  const directory = `${service.directory}-prod`;
-  rmSync(directory, { recursive: true, force: true });
-  mkdirSync(directory, { recursive: true });
-  for (const file of ['package.json', 'package-lock.json']) cpSync(join(service.directory, file), join(directory, file));
-  await run('npm', ['ci', '--omit=dev', ...NPM_FLAGS], { cwd: directory, env: node24Env() });
-  return directory;
 }
 
 export const BARE_FASTIFY_SERVER = `// Bare fastify hello world: the baseline the generated service is measured against.

@@ -143,7 +143,10 @@ write_if_changed() { # FILE CONTENT
 }
 nofile="$(ulimit -Hn)"
 [[ "$nofile" == unlimited ]] && nofile=1048576
-mkdir -p "$state_dir/storage" "$state_dir/run" "$state_dir/tmp"
+# podman's tmp_dir holds slirp4netns API sockets named <tmp_dir>/<64 hex>.net, and a socket path
+# must stay under 108 bytes: a short directory per state dir, whatever the clone's path.
+podman_tmp="/tmp/microforge-podman-$(printf '%s' "$state_dir" | sha256sum | cut -c1-12)"
+mkdir -p "$state_dir/storage" "$state_dir/run" "$state_dir/tmp" "$podman_tmp"
 write_if_changed "$storage_conf" "# Written by scripts/container-setup.sh: podman/buildah state for microforge builds.
 [storage]
 driver = \"overlay\"
@@ -160,7 +163,7 @@ log_driver = \"k8s-file\"
 runtime = \"runc\"
 cgroup_manager = \"cgroupfs\"
 events_logger = \"file\"
-tmp_dir = \"$state_dir/tmp\""
+tmp_dir = \"$podman_tmp\""
 
 # Image policy for podman import/build/tag (normally shipped by containers-common).
 if [[ ! -f /etc/containers/policy.json ]]; then

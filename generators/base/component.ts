@@ -8,9 +8,10 @@ export const component: Component = {
   templateDirs: () => ['base'],
   packageJson: () => ({
     dependencies: pinned('fastify', '@fastify/type-provider-typebox', 'typebox', 'pino', 'prom-client', 'yaml'),
-    devDependencies: pinned('typescript', '@types/node'),
+    devDependencies: pinned('typescript', '@types/node', 'esbuild'),
     scripts: {
-      build: 'tsc -p tsconfig.build.json',
+      // Bundles for production (build.mjs); type checking is `typecheck`, which CI runs first.
+      build: 'node build.mjs',
       clean: "node -e \"fs.rmSync('dist', { recursive: true, force: true })\"",
       typecheck: 'tsc -p tsconfig.json',
       start: 'node dist/main.js',

@@ -16,6 +16,7 @@ export const SERVICE_VERSIONS = {
   '@nats-io/jetstream': '3.4.0',
   // build and test
   typescript: '7.0.2',
+  esbuild: '0.28.2',
   '@types/node': '24.19.2',
   '@types/pg': '8.23.1',
 } as const;

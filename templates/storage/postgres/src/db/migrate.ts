@@ -7,13 +7,13 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { SERVICE_NAME } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { packageRoot } from '../package-root.ts';
 
-/** migrations/ at the package root: two levels up from src/db/ and from dist/db/ alike. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+/** migrations/ at the package root, from src/ and from the bundled dist/ alike. */
+export const MIGRATIONS_DIR = join(packageRoot(), 'migrations');
 
 const MIGRATION_FILE = /^(\d+)_[a-z0-9_]+\.sql$/;
 
