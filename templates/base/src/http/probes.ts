@@ -2,7 +2,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Lifecycle, ProbeResult } from '../lifecycle.ts';
 
-const probeOptions = { logLevel: 'warn' } as const;
+/** Probes are polled every few seconds: not logged below warn, not counted in request metrics. */
+const probeOptions = { logLevel: 'warn', config: { probe: true } } as const;
 
 function send(reply: FastifyReply, result: ProbeResult): FastifyReply {
   const { ok, ...rest } = result;
