@@ -3,6 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { SERVICE_NAME } from '../config.ts';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Marks a probe route (probes.ts): left out of the request metrics. */
+    probe?: boolean;
+  }
+}
+
 export interface Metrics {
   registry: Registry;
   httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
