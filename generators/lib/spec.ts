@@ -64,7 +64,6 @@ export interface EnumChoice extends ChoiceBase {
 export type Choice = TextChoice | EnumChoice;
 
 const NOT_BUILT_MESSAGING = 'not available yet: the messaging component is still being built; use --messaging none';
-const NOT_BUILT_CACHE = 'not available yet: the cache component is still being built; use --cache none';
 
 /** Names of routes the service itself serves; a resource must not shadow them. */
 const RESERVED_RESOURCE_PATHS = new Set(['livez', 'readyz', 'startupz', 'metrics', 'healthz']);
@@ -145,8 +144,8 @@ export const CHOICES: readonly Choice[] = [
     relevantWhen: (choices) => choices.storage !== 'none',
     options: [
       { value: 'none', label: 'none', implies: 'every read goes to the database' },
-      { value: 'memory', label: 'in memory', implies: 'per-instance cache, invalidated across instances by a broadcast', unavailable: NOT_BUILT_CACHE },
-      { value: 'redis', label: 'Redis', implies: 'shared cache; the service keeps serving from the database when Redis is down', unavailable: NOT_BUILT_CACHE },
+      { value: 'memory', label: 'in memory', implies: 'per-instance cache, invalidated across instances by a broadcast' },
+      { value: 'redis', label: 'Redis', implies: 'shared cache; the service keeps serving from the database when Redis is down' },
     ],
   },
   {

@@ -116,14 +116,20 @@ describe('values and combinations', () => {
 
   it('refuses components this release has not built, instead of rendering a stub', () => {
     expect(usageErrorOf(() => fromFlags({ messaging: 'at-least-once', broker: 'rabbitmq' })).message).toMatch(/^--messaging at-least-once is not available yet/);
-    expect(usageErrorOf(() => fromFlags({ cache: 'memory' })).message).toMatch(/^--cache memory is not available yet/);
+  });
+
+  it('offers both caches, for postgres storage', () => {
+    expect(fromFlags({ cache: 'memory' }).cache).toBe('memory');
+    expect(fromFlags({ cache: 'redis', storage: 'postgres' }).cache).toBe('redis');
   });
 
   it('enumerates the valid matrix from the model', () => {
     const specs = validSpecs();
     const storageValues = CHOICES.find((choice) => choice.key === 'storage');
     expect(storageValues?.kind).toBe('enum');
-    expect(specs.map((spec) => spec.storage).sort()).toEqual(['none', 'postgres']);
+    expect([...new Set(specs.map((spec) => spec.storage))].sort()).toEqual(['none', 'postgres']);
+    expect(specs.filter((spec) => spec.storage === 'postgres').map((spec) => spec.cache).sort()).toEqual(['memory', 'none', 'redis']);
+    expect(specs.filter((spec) => spec.storage === 'none').map((spec) => spec.cache)).toEqual(['none']);
     for (const spec of specs) expect(() => completeSpec(spec, spec.name)).not.toThrow();
   });
 });
