@@ -192,7 +192,9 @@ export function defaultFor(key: ChoiceKey, known: Partial<ServiceSpec>, director
     case 'storage':
       return 'postgres';
     case 'cache':
-      return 'none';
+      // A cache fronts stored data: Redis with PostgreSQL (shared by the replicas, never needed
+      // for readiness), nothing without storage.
+      return known.storage === 'postgres' ? 'redis' : 'none';
     case 'messaging':
       return 'none';
     case 'broker':

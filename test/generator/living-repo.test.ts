@@ -58,7 +58,8 @@ describe('microforge add storage', () => {
     expect(added.stderr).toMatch(/1 conflict\(s\) left for you: k8s\/base\/networkpolicy\.yaml/);
     expect(await read(join(repo, 'k8s/base/networkpolicy.yaml'))).toMatch(/<<<<<<< yours[\s\S]*port: 853[\s\S]*>>>>>>> microforge/);
 
-    const fresh = await runCli(['new', 'fresh', '--yes', '--name', 'calc', '--storage', 'postgres', '--resource', 'offer', '--skip-install', '--skip-git'], { cwd: work });
+    // add storage keeps the recorded cache choice (none); a fresh repo says so explicitly.
+    const fresh = await runCli(['new', 'fresh', '--yes', '--name', 'calc', '--storage', 'postgres', '--cache', 'none', '--resource', 'offer', '--skip-install', '--skip-git'], { cwd: work });
     expect(fresh.exitCode).toBe(0);
     const differing = await execa('diff', ['-rq', '-x', '.git', '-x', '.yo-rc.json', join(work, 'fresh'), repo], { reject: false });
     expect(differing.stdout.split('\n').sort()).toEqual(
@@ -109,7 +110,7 @@ describe('microforge add storage', () => {
 describe('microforge add cache', () => {
   it('turns a PostgreSQL repo into the one new --cache would make, keeping the user edits', async () => {
     const work = await makeWorkDir('add-cache');
-    const created = await runCli(['new', 'calc', '--yes', '--storage', 'postgres', '--resource', 'offer', '--skip-install'], { cwd: work });
+    const created = await runCli(['new', 'calc', '--yes', '--storage', 'postgres', '--cache', 'none', '--resource', 'offer', '--skip-install'], { cwd: work });
     expect(created.exitCode).toBe(0);
     const repo = join(work, 'calc');
     await edit(join(repo, 'src/offers/routes.ts'), (text) => `${text}// my route tweak\n`);

@@ -18,7 +18,8 @@ function usageErrorOf(action: () => unknown): UsageError {
 
 describe('defaults', () => {
   it('fills every choice, taking the name from the directory', () => {
-    expect(completeSpec({}, 'orders')).toEqual({ name: 'orders', resource: 'item', storage: 'postgres', cache: 'none', messaging: 'none', broker: null });
+    expect(completeSpec({}, 'orders')).toEqual({ name: 'orders', resource: 'item', storage: 'postgres', cache: 'redis', messaging: 'none', broker: null });
+    expect(completeSpec({ storage: 'none' }, 'orders').cache).toBe('none');
   });
 
   it('refuses a directory name that is not a valid service name, pointing at --name', () => {
@@ -80,7 +81,8 @@ describe('resource', () => {
       resourcePluralSnake: 'order_lines',
       storagePostgres: true,
       storageNone: false,
-      cacheAny: false,
+      cacheAny: true,
+      cacheRedis: true,
       messagingAny: false,
     });
     expect(templateContextFor(fromFlags({ name: 's', resource: 'category' }), '0').resourcePlural).toBe('categories');
