@@ -12,6 +12,8 @@ export const component: Component = {
   includedIn: (spec) => spec.cache !== 'none' && spec.storage === 'postgres',
   templateDirs: (spec) => ['cache/common', `cache/${spec.cache}`],
   packageJson: (context) => ({ dependencies: context.cacheRedis ? pinned('ioredis') : pinned('lru-cache') }),
+  // Decision records are the team's once written: upgrades refresh them only while unedited.
+  userOwnedPaths: () => ['docs/adr/'],
   addable: {
     choices: ['cache'],
     presentIn: (spec) => spec.cache !== 'none',
