@@ -77,6 +77,14 @@ async function read(service: HardenedProcess, id: string): Promise<Item | undefi
   return response.json;
 }
 
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
 /** Polls B until `accept` holds; returns how long that took after `since`. Fails past 5 s. */
 async function timeUntil(service: HardenedProcess, id: string, accept: (item: Item | undefined) => boolean, since: number): Promise<number> {
   for (;;) {
@@ -140,6 +148,10 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
     const id = created.json!.id;
     const delays: number[] = [];
     for (let version = 1; version <= 20; version++) {
+      // Every earlier write's notification has reached B (the create's and version - 1 updates'), so
+      // none arrives between the two reads below and empties B's cache.
+      await until(`B to have heard ${version} notifications`, async () =>
+        (await metric(b, 'cache_invalidations_total', { entry: 'by_id', source: 'notification' })) >= version);
       // B holds the current version in its cache (a hit on the second read)...
       const hitsBefore = await metric(b, 'cache_hits_total', { entry: 'by_id' });
       expect((await read(b, id))?.version).toBe(version);

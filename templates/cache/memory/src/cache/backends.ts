@@ -52,10 +52,18 @@ export interface CacheBackendOptions<ById, List> {
   codecs: { byId: CacheCodec<ById>; list: CacheCodec<List> };
 }
 
-export function createCacheBackends<ById extends {}, List extends {}>(options: CacheBackendOptions<ById, List>): { byId: MemoryBackend<ById>; lists: MemoryBackend<List> } {
+export interface MemoryCacheBackends<ById extends {}, List extends {}> {
+  byId: MemoryBackend<ById>;
+  lists: MemoryBackend<List>;
+  /** Memory is there from the start; the same shape as the Redis backends'. */
+  connected(): Promise<void>;
+}
+
+export function createCacheBackends<ById extends {}, List extends {}>(options: CacheBackendOptions<ById, List>): MemoryCacheBackends<ById, List> {
   const { maxEntries, ttlMs } = options.config;
   return {
     byId: new MemoryBackend<ById>({ maxEntries, ttlMs }),
     lists: new MemoryBackend<List>({ maxEntries: Math.min(maxEntries, MAX_LIST_PAGES), ttlMs }),
+    connected: async () => undefined,
   };
 }

@@ -155,7 +155,17 @@ export interface CacheBackendOptions<ById, List> {
   codecs: { byId: CacheCodec<ById>; list: CacheCodec<List> };
 }
 
-export function createCacheBackends<ById, List>(options: CacheBackendOptions<ById, List>): { byId: RedisKeyBackend<ById>; lists: RedisHashBackend<List> } {
+export interface RedisCacheBackends<ById, List> {
+  byId: RedisKeyBackend<ById>;
+  lists: RedisHashBackend<List>;
+  /**
+   * Resolves once Redis is connected, or after CONNECT_TIMEOUT_MS without it: start-up gives Redis
+   * a moment so the first requests do not all bypass it, but never waits on it (not a dependency).
+   */
+  connected(): Promise<void>;
+}
+
+export function createCacheBackends<ById, List>(options: CacheBackendOptions<ById, List>): RedisCacheBackends<ById, List> {
   const client = createRedisClient(options.config.redisUrl, options.logger);
   options.lifecycle.registerCloser({
     name: 'redis',
@@ -169,5 +179,17 @@ export function createCacheBackends<ById, List>(options: CacheBackendOptions<ByI
     options.bypass.recovered();
     Promise.all([byId.recoverLostDeletes(), lists.recoverLostDeletes()]).catch((error: unknown) => options.bypass.bypassed('clear', error));
   });
-  return { byId, lists };
+  const connected = async (): Promise<void> => {
+    if (client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, CONNECT_TIMEOUT_MS);
+      client.once('ready', done);
+    });
+  };
+  return { byId, lists, connected };
 }
