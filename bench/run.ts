@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --json] [-- --only generation,service,image,matrix] [-- --rounds N]`
+ * `npm run bench [-- --json] [-- --only generation,service,image,matrix,cache] [-- --rounds N]`
  * Prints ratios against baselines measured in the same run. Missing a target never fails it:
  * the exit code is non-zero only when the benchmark itself breaks.
  */
+import { runCacheBenchmark } from './cache.js';
 import { machineInfo, node24BinDir } from './environment.js';
 import { runConsumerBenchmark } from './consumer-throughput.js';
 import { runGenerationBenchmark } from './generation.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: Benchmark[] = [
   { key: 'service', byDefault: true, run: runServiceBenchmark },
   { key: 'image', byDefault: true, run: runImageBenchmark },
   { key: 'matrix', byDefault: false, run: runMatrixBenchmark },
+  { key: 'cache', byDefault: false, run: runCacheBenchmark },
   {
     key: 'consumer',
     byDefault: true,
@@ -48,7 +50,7 @@ async function main(): Promise<number> {
     log(`${benchmark.key}…`);
     sections.push(await benchmark.run({ rounds: args.rounds, log }));
   }
-  if (selected.some((benchmark) => benchmark.key === 'service' || benchmark.key === 'image')) {
+  if (selected.some((benchmark) => benchmark.key === 'service' || benchmark.key === 'image' || benchmark.key === 'cache')) {
     const { execFileSync } = await import('node:child_process');
     machine.serviceNode = execFileSync(`${node24BinDir()}/node`, ['--version'], { encoding: 'utf8' }).trim();
   }

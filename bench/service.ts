@@ -16,9 +16,9 @@ import { prepareBareFastify, prepareService, type PreparedService } from './prep
 import { benchResult, type BenchResult, type BenchSection } from './result.js';
 import { median } from './stats.js';
 
-const PG = { host: process.env.MICROFORGE_BENCH_PGHOST ?? '127.0.0.1', port: process.env.MICROFORGE_BENCH_PGPORT ?? '5432', user: process.env.MICROFORGE_BENCH_PGUSER ?? 'postgres' };
+export const PG = { host: process.env.MICROFORGE_BENCH_PGHOST ?? '127.0.0.1', port: process.env.MICROFORGE_BENCH_PGPORT ?? '5432', user: process.env.MICROFORGE_BENCH_PGUSER ?? 'postgres' };
 
-async function psql(sql: string): Promise<void> {
+export async function psql(sql: string): Promise<void> {
   await run('psql', ['-h', PG.host, '-p', PG.port, '-U', PG.user, '-d', 'postgres', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: cleanEnv({ PGCONNECT_TIMEOUT: '5' }) });
 }
 
@@ -33,7 +33,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-function httpRequest(url: string, method = 'GET', body?: unknown): Promise<{ status: number; text: string }> {
+export function httpRequest(url: string, method = 'GET', body?: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(url, { method, headers: payload ? { 'content-type': 'application/json' } : {}, agent: false }, (res) => {
@@ -47,14 +47,14 @@ function httpRequest(url: string, method = 'GET', body?: unknown): Promise<{ sta
   });
 }
 
-interface Running {
+export interface Running {
   child: ChildProcess;
   baseUrl: string;
   startupMs: number;
   stop(): Promise<void>;
 }
 
-interface Target {
+export interface Target {
   key: string;
   label: string;
   cwd: string;
@@ -62,7 +62,7 @@ interface Target {
   env: Record<string, string>;
 }
 
-async function start(target: Target): Promise<Running> {
+export async function start(target: Target): Promise<Running> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const started = process.hrtime.bigint();

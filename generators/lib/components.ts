@@ -3,6 +3,7 @@
  * data instead; a new component plugs in by adding one line here and its own folder.
  */
 import { component as base } from '../base/component.js';
+import { component as cache } from '../cache/component.js';
 import { component as ci } from '../ci/component.js';
 import { component as compose } from '../compose/component.js';
 import { component as docker } from '../docker/component.js';
@@ -12,4 +13,4 @@ import { component as messaging } from '../messaging/component.js';
 import { component as storage } from '../storage/component.js';
 import type { Component } from './component.js';
 
-export const COMPONENTS: readonly Component[] = [base, storage, messaging, docker, kubernetes, compose, ci, docs];
+export const COMPONENTS: readonly Component[] = [base, storage, cache, messaging, docker, kubernetes, compose, ci, docs];

@@ -19,6 +19,7 @@ export interface DocumentationContext {
 function dependencyUrls(context: SettingsContext): string[] {
   const urls: string[] = [];
   if (context.storagePostgres) urls.push(`DATABASE_URL=postgres://${context.nameSnake}:${context.nameSnake}-local@127.0.0.1:5432/${context.nameSnake}`);
+  if (context.cacheRedis) urls.push('REDIS_URL=redis://127.0.0.1:6379');
   if (context.brokerRabbitmq) urls.push(`AMQP_URL=amqp://${context.nameSnake}:${context.nameSnake}-local@127.0.0.1:5672`);
   if (context.brokerNats) urls.push('NATS_URL=nats://127.0.0.1:4222');
   return urls;
@@ -26,7 +27,7 @@ function dependencyUrls(context: SettingsContext): string[] {
 
 /** compose.yaml services the tests need, besides the service itself. */
 export function composeDependencies(context: SettingsContext): string[] {
-  return [...(context.storagePostgres ? ['postgres'] : []), ...(context.brokerRabbitmq ? ['rabbitmq'] : []), ...(context.brokerNats ? ['nats'] : [])];
+  return [...(context.storagePostgres ? ['postgres'] : []), ...(context.cacheRedis ? ['redis'] : []), ...(context.brokerRabbitmq ? ['rabbitmq'] : []), ...(context.brokerNats ? ['nats'] : [])];
 }
 
 /** Sorted, without duplicates and without paths inside a listed folder (`src/items/commands.ts` under `src/items/`). */

@@ -19,7 +19,7 @@ export interface ServiceSetting {
   secret: boolean;
   description: string;
   /** The component whose choice brings the setting in. */
-  component: 'base' | 'storage' | 'messaging';
+  component: 'base' | 'storage' | 'cache' | 'messaging';
 }
 
 /** The context the settings are derived from: everything but the documentation fields themselves. */
@@ -99,6 +99,24 @@ export function serviceSettingsFor(context: SettingsContext): ServiceSetting[] {
         component: 'storage',
       }),
       setting({ name: 'TOMBSTONE_PURGE_INTERVAL_MS', defaultValue: '600000', secret: false, description: 'How often each replica purges expired tombstones (±20 % jitter)', component: 'storage' }),
+    );
+  }
+  if (context.cacheRedis) {
+    settings.push(setting({ name: 'REDIS_URL', defaultValue: null, secret: true, description: '`redis://` or `rediss://` URL of the cache; from a Secret', component: 'cache' }));
+  }
+  if (context.cacheAny) {
+    settings.push(
+      setting({ name: 'CACHE_TTL_MS', defaultValue: '30000', secret: false, description: 'Longest a cached read may be stale when an invalidation is lost', component: 'cache' }),
+      setting({ name: 'CACHE_TTL_JITTER_PERCENT', defaultValue: '10', secret: false, description: 'Entries expire up to this much earlier than the TTL, at random', component: 'cache' }),
+      setting({
+        name: 'CACHE_MAX_ENTRIES',
+        defaultValue: '10000',
+        secret: false,
+        description: context.cacheRedis ? 'Most rows the background build puts in Redis' : 'Most entries one replica keeps in memory (least recently used go first)',
+        component: 'cache',
+      }),
+      setting({ name: 'CACHE_WARM_ON_START', defaultValue: 'false', secret: false, description: 'Build the cache in the background after start-up (readiness does not wait)', component: 'cache' }),
+      setting({ name: 'CACHE_WARM_INTERVAL_MS', defaultValue: '300000', secret: false, description: 'Rebuild interval of the background build (with jitter)', component: 'cache' }),
     );
   }
   if (context.messagingAny) {

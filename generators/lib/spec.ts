@@ -63,7 +63,6 @@ export interface EnumChoice extends ChoiceBase {
 
 export type Choice = TextChoice | EnumChoice;
 
-const NOT_BUILT_CACHE = 'not available yet: the cache component is still being built; use --cache none';
 
 /** Names of routes the service itself serves; a resource must not shadow them. */
 const RESERVED_RESOURCE_PATHS = new Set(['livez', 'readyz', 'startupz', 'metrics', 'healthz']);
@@ -144,8 +143,8 @@ export const CHOICES: readonly Choice[] = [
     relevantWhen: (choices) => choices.storage !== 'none',
     options: [
       { value: 'none', label: 'none', implies: 'every read goes to the database' },
-      { value: 'memory', label: 'in memory', implies: 'per-instance cache, invalidated across instances by a broadcast', unavailable: NOT_BUILT_CACHE },
-      { value: 'redis', label: 'Redis', implies: 'shared cache; the service keeps serving from the database when Redis is down', unavailable: NOT_BUILT_CACHE },
+      { value: 'memory', label: 'in memory', implies: 'per-instance cache, invalidated across instances by a broadcast' },
+      { value: 'redis', label: 'Redis', implies: 'shared cache; the service keeps serving from the database when Redis is down' },
     ],
   },
   {
@@ -192,7 +191,9 @@ export function defaultFor(key: ChoiceKey, known: Partial<ServiceSpec>, director
     case 'storage':
       return 'postgres';
     case 'cache':
-      return 'none';
+      // A cache fronts stored data: Redis with PostgreSQL (shared by the replicas, never needed
+      // for readiness), nothing without storage.
+      return known.storage === 'postgres' ? 'redis' : 'none';
     case 'messaging':
       return 'at-least-once';
     case 'broker':

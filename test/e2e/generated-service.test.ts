@@ -108,7 +108,8 @@ async function exerciseCrudWithVersions(service: HardenedProcess, plural: string
 describe.each(scenarios)('a generated service $name with storage $storage', (scenario) => {
   let repo = '';
   let database: TestDatabase | undefined;
-  const serviceEnv = (): Record<string, string> => (database ? { DATABASE_URL: database.url } : {});
+  // PostgreSQL repos get the default cache, Redis: the machine's (the service also runs without it).
+  const serviceEnv = (): Record<string, string> => (database ? { DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:6379' } : {});
 
   it('is generated, installed and committed by the CLI', async () => {
     const work = await makeWorkDir(`e2e-${scenario.storage}`);

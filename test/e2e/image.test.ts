@@ -131,7 +131,7 @@ describe('generated service as an OCI image (podman)', () => {
       image: tag,
       network: 'host',
       port,
-      env: { PORT: String(port), DATABASE_URL: db.url, ...broker.serviceEnv },
+      env: { PORT: String(port), DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379', ...broker.serviceEnv },
     });
     const ready = await container.waitForHttp('/readyz');
     expect(ready.status).toBe(200);

@@ -58,7 +58,8 @@ describe('microforge add storage', () => {
     expect(added.stderr).toMatch(/1 conflict\(s\) left for you: k8s\/base\/networkpolicy\.yaml/);
     expect(await read(join(repo, 'k8s/base/networkpolicy.yaml'))).toMatch(/<<<<<<< yours[\s\S]*port: 853[\s\S]*>>>>>>> microforge/);
 
-    const fresh = await runCli(['new', 'fresh', '--yes', '--name', 'calc', '--storage', 'postgres', '--resource', 'offer', '--skip-install', '--skip-git'], { cwd: work });
+    // add storage keeps the recorded cache choice (none); a fresh repo says so explicitly.
+    const fresh = await runCli(['new', 'fresh', '--yes', '--name', 'calc', '--storage', 'postgres', '--cache', 'none', '--resource', 'offer', '--skip-install', '--skip-git'], { cwd: work });
     expect(fresh.exitCode).toBe(0);
     const differing = await execa('diff', ['-rq', '-x', '.git', '-x', '.yo-rc.json', join(work, 'fresh'), repo], { reject: false });
     expect(differing.stdout.split('\n').sort()).toEqual(
@@ -84,6 +85,7 @@ describe('microforge add storage', () => {
       [repo, ['add', 'frobnicator'], /^microforge: unknown component 'frobnicator' \(microforge add takes: storage/],
       [repo, ['add', 'storage', '--storage', 'mysql'], /^microforge: --storage has unknown value 'mysql'/],
       [repo, ['add', 'storage', '--cache', 'redis'], /^microforge: unknown option '--cache'/],
+      [repo, ['add', 'cache'], /^microforge: --cache redis contradicts --storage none/],
       [repo, ['add', 'storage'], /^microforge: the working tree of .* has uncommitted changes; commit or stash them first/],
       [repo, ['upgrade', '--conflict', 'sometimes'], /^microforge: --conflict has unknown value 'sometimes'/],
     ];
@@ -136,6 +138,37 @@ describe('microforge add messaging', () => {
     expect(JSON.parse(await read(join(repo, 'package.json'))).dependencies).toHaveProperty('@nats-io/jetstream');
     const recorded = JSON.parse(await read(join(repo, '.yo-rc.json')))['create-microforge'];
     expect({ messaging: recorded.messaging, broker: recorded.broker }).toEqual({ messaging: 'at-least-once', broker: 'nats' });
+  });
+});
+
+describe('microforge add cache', () => {
+  it('turns a PostgreSQL repo into the one new --cache would make, keeping the user edits', async () => {
+    const work = await makeWorkDir('add-cache');
+    const created = await runCli(['new', 'calc', '--yes', '--storage', 'postgres', '--cache', 'none', '--resource', 'offer', '--skip-install'], { cwd: work });
+    expect(created.exitCode).toBe(0);
+    const repo = join(work, 'calc');
+    await edit(join(repo, 'src/offers/routes.ts'), (text) => `${text}// my route tweak\n`);
+    await edit(join(repo, 'k8s/base/deployment.yaml'), (text) => text.replace('value: "info"', 'value: "debug"'));
+    await git(repo, 'commit', '-qam', 'my edits');
+
+    const added = await runCli(['add', 'cache', '--cache', 'memory', '--skip-install'], { cwd: repo });
+    expect({ exitCode: added.exitCode, stderr: added.stderr }).toEqual({ exitCode: 0, stderr: '' });
+    const fresh = await runCli(['new', 'fresh', '--yes', '--name', 'calc', '--storage', 'postgres', '--cache', 'memory', '--resource', 'offer', '--skip-install', '--skip-git'], { cwd: work });
+    expect(fresh.exitCode).toBe(0);
+    const differing = await execa('diff', ['-rq', '-x', '.git', '-x', '.yo-rc.json', join(work, 'fresh'), repo], { reject: false });
+    expect(differing.stdout.split('\n').sort()).toEqual(
+      [`Files ${join(work, 'fresh')}/k8s/base/deployment.yaml and ${repo}/k8s/base/deployment.yaml differ`, `Files ${join(work, 'fresh')}/src/offers/routes.ts and ${repo}/src/offers/routes.ts differ`].sort(),
+    );
+    expect(await read(join(repo, 'src/offers/routes.ts'))).toContain('// my route tweak');
+    expect(await read(join(repo, 'migrations/0005_notify_offers_changes.sql'))).toContain("pg_notify('offers_changes'");
+    expect(await read(join(repo, 'src/adapters.ts'))).toContain('createOfferCache');
+    expect(JSON.parse(await read(join(repo, '.yo-rc.json')))['create-microforge'].cache).toBe('memory');
+
+    await git(repo, 'add', '-A');
+    await git(repo, 'commit', '-qm', 'cache');
+    const again = await runCli(['add', 'cache'], { cwd: repo });
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr.trim()).toBe('microforge: this repo already has cache (--cache memory); nothing to add');
   });
 });
 

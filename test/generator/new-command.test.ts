@@ -100,7 +100,6 @@ describe('bad input: one line on stderr, exit 2, nothing written', () => {
     ['an unknown value', ['--storage', 'mysql'], /^microforge: --storage has unknown value 'mysql' \(expected one of: none, postgres\)$/],
     ['a broker without messaging', ['--messaging', 'none', '--broker', 'nats'], /^microforge: --broker nats contradicts --messaging none/],
     ['a cache without storage', ['--cache', 'redis', '--storage', 'none'], /^microforge: --cache redis contradicts --storage none/],
-    ['a component not built yet', ['--cache', 'memory'], /^microforge: --cache memory is not available yet/],
     ['a missing answers file', ['--answers', 'nope.json'], /^microforge: cannot read answers file nope\.json \(ENOENT\)$/],
     ['a malformed answers file', ['--answers', 'broken.json'], /^microforge: answers file broken\.json is not valid JSON/],
     ['an answers file with an unknown key', ['--answers', 'unknown-key.json'], /^microforge: 'colour' in answers file unknown-key\.json is not a known choice/],

@@ -23,7 +23,7 @@ describe('prompts', () => {
     expect(name?.validate?.('good-name')).toBe(true);
     const cache = questionsForMissing({}, 'dir').find((question) => question.name === 'cache');
     expect(cache?.when({ storage: 'none' })).toBe(false);
-    expect(cache?.choices?.find((choice) => choice.value === 'redis')?.disabled).toBeTruthy();
+    expect(cache?.choices?.find((choice) => choice.value === 'redis')?.disabled).toBeFalsy();
     const broker = questionsForMissing({}, 'dir').find((question) => question.name === 'broker');
     expect(broker?.when({ messaging: 'none' })).toBe(false);
   });

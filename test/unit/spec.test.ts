@@ -18,7 +18,8 @@ function usageErrorOf(action: () => unknown): UsageError {
 
 describe('defaults', () => {
   it('fills every choice, taking the name from the directory', () => {
-    expect(completeSpec({}, 'orders')).toEqual({ name: 'orders', resource: 'item', storage: 'postgres', cache: 'none', messaging: 'at-least-once', broker: 'rabbitmq' });
+    expect(completeSpec({}, 'orders')).toEqual({ name: 'orders', resource: 'item', storage: 'postgres', cache: 'redis', messaging: 'at-least-once', broker: 'rabbitmq' });
+    expect(completeSpec({ storage: 'none' }, 'orders').cache).toBe('none');
   });
 
   it('refuses a directory name that is not a valid service name, pointing at --name', () => {
@@ -80,7 +81,8 @@ describe('resource', () => {
       resourcePluralSnake: 'order_lines',
       storagePostgres: true,
       storageNone: false,
-      cacheAny: false,
+      cacheAny: true,
+      cacheRedis: true,
       messagingAny: true,
       messagingOutbox: true,
     });
@@ -109,14 +111,15 @@ describe('values and combinations', () => {
     );
   });
 
-  it('refuses a cache without storage, before saying caches are not built yet', () => {
+  it('refuses a cache without storage', () => {
     expect(usageErrorOf(() => fromFlags({ cache: 'redis', storage: 'none' })).message).toBe(
       '--cache redis contradicts --storage none: a cache fronts reads of stored data, so it needs --storage postgres',
     );
   });
 
-  it('refuses components this release has not built, instead of rendering a stub', () => {
-    expect(usageErrorOf(() => fromFlags({ cache: 'memory' })).message).toMatch(/^--cache memory is not available yet/);
+  it('offers both caches, for postgres storage', () => {
+    expect(fromFlags({ cache: 'memory' }).cache).toBe('memory');
+    expect(fromFlags({ cache: 'redis', storage: 'postgres' }).cache).toBe('redis');
   });
 
   it('enumerates the valid matrix from the model', () => {
@@ -128,6 +131,8 @@ describe('values and combinations', () => {
     expect(valuesOf('messaging')).toEqual(['at-least-once', 'at-most-once', 'none']);
     expect(valuesOf('broker')).toEqual(['nats', 'null', 'rabbitmq']);
     expect(specs.filter((spec) => spec.messaging === 'none').every((spec) => spec.broker === null)).toBe(true);
+    expect([...new Set(specs.filter((spec) => spec.storage === 'postgres').map((spec) => spec.cache))].sort()).toEqual(['memory', 'none', 'redis']);
+    expect([...new Set(specs.filter((spec) => spec.storage === 'none').map((spec) => spec.cache))]).toEqual(['none']);
     for (const spec of specs) expect(() => completeSpec(spec, spec.name)).not.toThrow();
   });
 });

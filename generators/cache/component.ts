@@ -1,0 +1,22 @@
+import type { Component } from '../lib/component.js';
+import { pinned } from '../lib/service-versions.js';
+
+/**
+ * A read cache in front of the PostgreSQL store: cache-aside reads with single-flight loads, a
+ * TTL with jitter as the staleness bound, and invalidation after every committed write, carried
+ * to every replica by a PostgreSQL trigger's NOTIFY. What does not depend on where entries live
+ * is in cache/common; the in-memory (lru-cache) and Redis (ioredis) backends in cache/<kind>.
+ */
+export const component: Component = {
+  id: 'cache',
+  includedIn: (spec) => spec.cache !== 'none' && spec.storage === 'postgres',
+  templateDirs: (spec) => ['cache/common', `cache/${spec.cache}`],
+  packageJson: (context) => ({ dependencies: context.cacheRedis ? pinned('ioredis') : pinned('lru-cache') }),
+  // Decision records are the team's once written: upgrades refresh them only while unedited.
+  userOwnedPaths: () => ['docs/adr/'],
+  addable: {
+    choices: ['cache'],
+    presentIn: (spec) => spec.cache !== 'none',
+    whenAdded: { cache: 'redis' },
+  },
+};
