@@ -6,7 +6,7 @@ export const component: Component = {
   id: 'base',
   includedIn: () => true,
   templateDirs: () => ['base'],
-  packageJson: () => ({
+  packageJson: (context) => ({
     dependencies: pinned('fastify', '@fastify/type-provider-typebox', 'typebox', 'pino', 'prom-client', 'yaml'),
     devDependencies: pinned('typescript', '@types/node'),
     scripts: {
@@ -14,8 +14,9 @@ export const component: Component = {
       clean: "node -e \"fs.rmSync('dist', { recursive: true, force: true })\"",
       typecheck: 'tsc -p tsconfig.json',
       start: 'node dist/main.js',
-      dev: 'node --watch src/main.ts',
-      test: 'node --test "test/**/*.test.ts"',
+      dev: 'node --watch src/dev.ts',
+      // With PostgreSQL, test/global-setup.ts picks the database once for every test file.
+      test: `node --test${context.storagePostgres ? ' --test-global-setup=test/global-setup.ts' : ''} "test/**/*.test.ts"`,
     },
   }),
 };
