@@ -278,13 +278,17 @@ describe('data operations of the generated order-service', () => {
     if (!container) throw new Error('the backup CronJob has no container');
     const backupDir = await makeWorkDir('e2e-backups');
     const settings = Object.fromEntries(container.env.filter((entry) => entry.value !== undefined).map((entry) => [entry.name, entry.value as string]));
+    // An older dump beyond BACKUP_KEEP=1, which the run must prune.
+    await writeFile(join(backupDir, `${settings.BACKUP_NAME}-20000101T000000Z.dump`), 'old');
     const backup = await execa(container.command[0] as string, [...container.command.slice(1), ...container.args], {
-      env: { PATH: process.env.PATH ?? '', ...settings, BACKUP_DIR: backupDir, HOME: backupDir, DATABASE_URL: database.url },
+      env: { PATH: process.env.PATH ?? '', ...settings, BACKUP_DIR: backupDir, BACKUP_KEEP: '1', HOME: backupDir, DATABASE_URL: database.url },
       reject: false,
     });
     expect({ exitCode: backup.exitCode, stderr: backup.stderr }).toEqual({ exitCode: 0, stderr: '' });
-    const dumps = (await readdir(backupDir)).filter((file) => file.endsWith('.dump'));
-    expect(dumps).toEqual([expect.stringMatching(new RegExp(`^${settings.BACKUP_NAME}-\\d{8}T\\d{6}Z\\.dump$`))]);
+    const dumps = await readdir(backupDir);
+    expect(dumps).toEqual([expect.stringMatching(new RegExp(`^${settings.BACKUP_NAME}-20\\d{6}T\\d{6}Z\\.dump$`))]);
+    expect(dumps[0]).not.toContain('20000101');
+    expect(backup.stdout).toMatch(new RegExp(`^backup ${dumps[0]}: \\d+ bytes$`, 'm'));
 
     await psql('postgres', `drop database "${database.name}" with (force)`);
     await psql('postgres', `create database "${database.name}"`);

@@ -51,7 +51,7 @@ export function selectDatabase(
   });
   return {
     kind: 'embedded',
-    settings: { ...pool, url: socketUrlOf(socketDir) },
+    settings: { ...pool, url: socketUrl(socketDir) },
     async start() {
       const started = performance.now();
       const embedded = await loadEmbedded();
@@ -65,8 +65,11 @@ export function selectDatabase(
   };
 }
 
-/** Same as embedded.ts's socketUrl, without loading it (and its packages) before start(). */
-function socketUrlOf(socketDir: string): string {
+/**
+ * The URL of the embedded server listening in `socketDir` (libpq's `host=` form, which pg
+ * understands too). Here rather than in embedded.ts: the pool needs it before that module loads.
+ */
+export function socketUrl(socketDir: string): string {
   return `postgres://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`;
 }
 

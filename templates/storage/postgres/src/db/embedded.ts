@@ -15,6 +15,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { socketUrl } from './database.ts';
 
 /** The file name PostgreSQL clients look for in a socket directory (port 5432). */
 export const SOCKET_FILE = '.s.PGSQL.5432';
@@ -32,11 +33,6 @@ export interface EmbeddedDatabase {
   /** A postgres:// URL for pg and the service's DATABASE_URL. */
   url: string;
   stop(): Promise<void>;
-}
-
-/** The URL of a server listening in `socketDir`: libpq's `host=` form, which pg understands too. */
-export function socketUrl(socketDir: string): string {
-  return `postgres://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`;
 }
 
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
