@@ -55,7 +55,8 @@ export function selectDatabase(
     async start() {
       const started = performance.now();
       const embedded = await loadEmbedded();
-      const database = await embedded.startEmbeddedDatabase({ dataDir, socketDir });
+      // Room for the whole pool plus a psql or two; every connection shares the one session anyway.
+      const database = await embedded.startEmbeddedDatabase({ dataDir, socketDir, maxConnections: Math.max(64, pool.poolMax + 4) });
       stop = database.stop;
       logger.warn(
         { dataDir: dataDir ?? 'memory', startMs: Math.round(performance.now() - started) },
