@@ -59,7 +59,8 @@ export function selectDatabase(
       const database = await embedded.startEmbeddedDatabase({ dataDir, socketDir, maxConnections: Math.max(64, pool.poolMax + 4) });
       stop = database.stop;
       logger.warn(
-        { dataDir: dataDir ?? 'memory', startMs: Math.round(performance.now() - started) },
+        // No credentials in this URL: it is a local socket of this process's own.
+        { dataDir: dataDir ?? 'memory', startMs: Math.round(performance.now() - started), psql: `PGSSLMODE=disable psql '${database.url}'` },
         'DATABASE_URL is not set: using an embedded PostgreSQL (PGlite) for development; never in production',
       );
     },
