@@ -15,8 +15,8 @@ export const component: Component = {
       typecheck: 'tsc -p tsconfig.json',
       start: 'node dist/main.js',
       dev: 'node --watch src/dev.ts',
-      // With PostgreSQL, test/global-setup.ts picks the database once for every test file.
-      test: `node --test${context.storagePostgres ? ' --test-global-setup=test/global-setup.ts' : ''} "test/**/*.test.ts"`,
+      // With PostgreSQL, test/run-tests.ts picks the database (a server, or an embedded one) once for every test file.
+      test: context.storagePostgres ? 'node test/run-tests.ts' : 'node --test "test/**/*.test.ts"',
     },
   }),
 };
