@@ -6,7 +6,7 @@ export const component: Component = {
   id: 'base',
   includedIn: () => true,
   templateDirs: () => ['base'],
-  packageJson: () => ({
+  packageJson: (context) => ({
     dependencies: pinned('fastify', '@fastify/type-provider-typebox', 'typebox', 'pino', 'prom-client', 'yaml'),
     devDependencies: pinned('typescript', '@types/node', 'esbuild'),
     scripts: {
@@ -15,9 +15,10 @@ export const component: Component = {
       clean: "node -e \"fs.rmSync('dist', { recursive: true, force: true })\"",
       typecheck: 'tsc -p tsconfig.json',
       start: 'node dist/main.js',
-      dev: 'node --watch src/main.ts',
-      // One test file at a time: the database tests share one database (and truncate tables).
-      test: 'node --test --test-concurrency=1 "test/**/*.test.ts"',
+      dev: 'node --watch src/dev.ts',
+      // With PostgreSQL, test/run-tests.ts picks the database (a server, or an embedded one) once
+      // for every test file; one file at a time, since they share that database (and truncate tables).
+      test: context.storagePostgres ? 'node test/run-tests.ts' : 'node --test "test/**/*.test.ts"',
     },
   }),
 };

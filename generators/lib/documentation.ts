@@ -9,7 +9,10 @@ import { serviceSettingsFor, settingsTableRows, type SettingsContext } from './s
 export interface DocumentationContext {
   /** The README's configuration table rows, one per setting, newline-separated. */
   settingsTable: string;
-  /** From a fresh clone to green tests: install, start the dependencies, point the tests at them, test. */
+  /**
+   * From a fresh clone to a running service (PostgreSQL without a broker: embedded, no server) or
+   * to green tests (install, start the dependencies, point the tests at them, test).
+   */
   quickStartCommands: string[];
   /** Path prefixes `add` and `upgrade` treat as the user's (created once, never overwritten once changed). */
   userOwnedPaths: string[];
@@ -44,7 +47,8 @@ export function documentationFor(context: SettingsContext): DocumentationContext
   const ownerContext = context as Parameters<NonNullable<(typeof COMPONENTS)[number]['userOwnedPaths']>>[0];
   return {
     settingsTable: settingsTableRows(serviceSettingsFor(context)).join('\n'),
-    quickStartCommands: [
+    // When PostgreSQL is the only dependency, nothing needs a server: it runs embedded (src/db/embedded.ts).
+    quickStartCommands: context.storagePostgres && dependencies.every((name) => name === 'postgres') ? ['npm install', 'npm run dev'] : [
       'npm install',
       ...(dependencies.length > 0 ? [`docker compose up -d ${dependencies.join(' ')}`] : []),
       ...dependencyUrls(context).map((url) => `export ${url}`),

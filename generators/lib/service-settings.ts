@@ -15,6 +15,8 @@ export interface ServiceSetting {
   /** Said after the default in the README, e.g. where a deployment overrides it. */
   defaultNote: string;
   required: boolean;
+  /** Required when NODE_ENV=production only; development and test have a stand-in (the embedded database). */
+  requiredInProductionOnly: boolean;
   /** Holds credentials: comes from a Secret, is never logged or committed. */
   secret: boolean;
   description: string;
@@ -26,12 +28,13 @@ export interface ServiceSetting {
 export type SettingsContext = Omit<TemplateContext, 'settingsTable' | 'quickStartCommands' | 'userOwnedPaths'>;
 
 /** `optional`: no default, and the service runs without it. Without a default and not optional, a setting is required. */
-type Declared = Omit<ServiceSetting, 'required' | 'defaultNote'> & { defaultNote?: string; optional?: true };
+type Declared = Omit<ServiceSetting, 'required' | 'requiredInProductionOnly' | 'defaultNote'> & { defaultNote?: string; optional?: true; productionOnly?: true };
 
-const setting = ({ optional, ...declared }: Declared): ServiceSetting => ({
+const setting = ({ optional, productionOnly, ...declared }: Declared): ServiceSetting => ({
   defaultNote: '',
   ...declared,
   required: declared.defaultValue === null && optional !== true,
+  requiredInProductionOnly: productionOnly === true,
 });
 
 export function serviceSettingsFor(context: SettingsContext): ServiceSetting[] {
@@ -64,7 +67,15 @@ export function serviceSettingsFor(context: SettingsContext): ServiceSetting[] {
   ];
   if (context.storagePostgres) {
     settings.push(
-      setting({ name: 'DATABASE_URL', defaultValue: null, secret: true, description: '`postgres://` URL; from a Secret, never committed', component: 'storage' }),
+      setting({
+        name: 'DATABASE_URL',
+        defaultValue: null,
+        defaultNote: 'embedded PostgreSQL outside production',
+        productionOnly: true,
+        secret: true,
+        description: '`postgres://` URL; from a Secret, never committed. Unset in development and test: an embedded PostgreSQL (PGlite)',
+        component: 'storage',
+      }),
       setting({ name: 'DATABASE_POOL_MAX', defaultValue: '10', secret: false, description: 'Most connections one replica opens', component: 'storage' }),
       setting({ name: 'DATABASE_STATEMENT_TIMEOUT_MS', defaultValue: '5000', secret: false, description: 'Longest a single SQL statement may run', component: 'storage' }),
       setting({ name: 'DATABASE_CONNECT_TIMEOUT_MS', defaultValue: '5000', secret: false, description: 'Longest a new connection may take', component: 'storage' }),
@@ -159,6 +170,7 @@ export function settingsTableRows(settings: readonly ServiceSetting[]): string[]
   const yesNo = (value: boolean): string => (value ? '**yes**' : 'no');
   return settings.map((entry) => {
     const defaultCell = entry.defaultValue === null ? (entry.defaultNote || 'none') : `\`${entry.defaultValue}\`${entry.defaultNote}`;
-    return `| \`${entry.name}\` | ${defaultCell} | ${yesNo(entry.required)} | ${yesNo(entry.secret)} | ${entry.description} |`;
+    const requiredCell = entry.required && entry.requiredInProductionOnly ? '**in production**' : yesNo(entry.required);
+    return `| \`${entry.name}\` | ${defaultCell} | ${requiredCell} | ${yesNo(entry.secret)} | ${entry.description} |`;
   });
 }

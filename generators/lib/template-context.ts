@@ -57,6 +57,7 @@ export interface TemplateContext extends Readonly<ServiceSpec> {
   readinessProbePath: string;
   nodeVersion: string;
   nodeImage: string;
+  postgresImage: string;
   nodeEngines: string;
   generatorVersion: string;
   /** README configuration rows, quick-start commands, user-owned paths: see documentation.ts. */

@@ -10,7 +10,8 @@ export const component: Component = {
     context.storagePostgres
       ? {
           dependencies: pinned('pg'),
-          devDependencies: pinned('@types/pg'),
+          // Development and tests only (src/db/embedded.ts); the image installs production dependencies alone.
+          devDependencies: pinned('@types/pg', '@electric-sql/pglite', '@electric-sql/pglite-socket'),
           scripts: { migrate: 'node dist/migrate.js' },
         }
       : {},

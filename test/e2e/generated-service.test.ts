@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import {
   createTestDatabase,
   describeRun,
@@ -15,9 +16,13 @@ import {
   freePort,
   http,
   makeWorkDir,
+  node24Path,
   npm24,
+  psql,
   runCli,
+  runWithNode24,
   startHardened,
+  startServiceProcess,
   useE2eCleanup,
   type HardenedProcess,
   type TestDatabase,
@@ -105,6 +110,9 @@ async function exerciseCrudWithVersions(service: HardenedProcess, plural: string
   expect((await http(`${base}/${id}`)).status).toBe(404);
 }
 
+/** Repos the scenarios generated and built, by service name: the data-operations tests reuse one. */
+const builtRepos = new Map<string, string>();
+
 describe.each(scenarios)('a generated service $name with storage $storage', (scenario) => {
   let repo = '';
   let database: TestDatabase | undefined;
@@ -135,6 +143,7 @@ describe.each(scenarios)('a generated service $name with storage $storage', (sce
       expect({ script, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun(script, result) }).toEqual({ script, exitCode: 0, output: '' });
     }
     expect(existsSync(join(repo, 'dist', 'main.js'))).toBe(true);
+    builtRepos.set(scenario.name, repo);
   }, 3 * MINUTES);
 
   it("passes its own tests", async () => {
@@ -179,3 +188,127 @@ describe.each(scenarios)('a generated service $name with storage $storage', (sce
     expect(service.stdoutLines.join('\n')).not.toContain(database?.url ?? 'no database url to leak');
   }, 2 * MINUTES);
 });
+
+/**
+ * Data operations on a generated PostgreSQL repo (issue #5): the zero-infrastructure path (its
+ * tests and `npm run dev` on the embedded database), migrations applied once when replicas start
+ * together, and the backup CronJob's own script dumping a database that is then dropped and restored.
+ */
+describe('data operations of the generated order-service', () => {
+  const scenario = scenarios.find((candidate) => candidate.name === 'order-service') as Scenario;
+  let repo = '';
+
+  it('reuses the order-service the scenario above generated and built (no second install)', async () => {
+    repo = builtRepos.get(scenario.name) ?? join(await makeWorkDir('e2e-data-ops'), scenario.name);
+    if (!builtRepos.has(scenario.name)) {
+      // Run on its own (-t "data operations"): generate and build it here.
+      const generated = await runCli(['new', repo, '--yes', '--storage', 'postgres', '--resource', scenario.resource, '--skip-git'], { env: envWithNode24(), timeoutMs: 5 * MINUTES });
+      expect({ exitCode: generated.exitCode, output: generated.exitCode === 0 ? '' : describeRun('microforge new', generated) }).toEqual({ exitCode: 0, output: '' });
+      const built = await npm24(repo, ['run', 'build']);
+      expect({ exitCode: built.exitCode, output: built.exitCode === 0 ? '' : describeRun('build', built) }).toEqual({ exitCode: 0, output: '' });
+    }
+    expect(existsSync(join(repo, 'dist', 'main.js'))).toBe(true);
+  }, 6 * MINUTES);
+
+  it('passes its own tests on the embedded database when DATABASE_URL is unset, and says so first', async () => {
+    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: '' } });
+    expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test (embedded)', result) }).toEqual({ exitCode: 0, output: '' });
+    const firstLine = result.stdout.split('\n').find((line) => line.startsWith('database: '));
+    expect(firstLine).toMatch(/^database: embedded PostgreSQL \(PGlite, in memory, started in \d+ ms\)/);
+    expect(Number(/^ℹ pass (\d+)$/m.exec(result.stdout)?.[1] ?? 0)).toBeGreaterThan(10);
+    // Only what the embedded database cannot show is skipped, each with its reason.
+    expect(result.stdout.match(/^\s*﹣ .*# the embedded database .*$/gm)?.length).toBe(Number(/^ℹ skipped (\d+)$/m.exec(result.stdout)?.[1]));
+  }, 4 * MINUTES);
+
+  it('runs `npm run dev` with no database settings: ready, creates and reads, keeps the data across a restart', async () => {
+    const port = await freePort();
+    const dev = startServiceProcess({ cwd: repo, command: 'npm', args: ['run', 'dev'], port });
+    await dev.waitReady(90_000);
+    const created = await http<{ id: string }>(`${dev.baseUrl}/${scenario.plural}`, { method: 'POST', body: { name: 'dev', quantity: 1 } });
+    expect(created.status).toBe(201);
+    expect((await http<{ name: string }>(`${dev.baseUrl}/${scenario.plural}/${created.json?.id}`)).json?.name).toBe('dev');
+    expect(dev.messages()).toContain('DATABASE_URL is not set: using an embedded PostgreSQL (PGlite) for development; never in production');
+    await dev.stop();
+    // A graceful stop closed the embedded database and released its lock.
+    expect(existsSync(join(repo, '.data', 'pglite.lock'))).toBe(false);
+    expect(existsSync(join(repo, '.data', 'pglite'))).toBe(true);
+
+    const again = startServiceProcess({ cwd: repo, command: 'npm', args: ['run', 'dev'], port });
+    await again.waitReady(60_000);
+    expect((await http(`${again.baseUrl}/${scenario.plural}/${created.json?.id}`)).status).toBe(200);
+    await again.stop();
+  }, 4 * MINUTES);
+
+  it('refuses to start in production without DATABASE_URL, in one line', async () => {
+    const result = await runWithNode24('node', ['dist/main.js'], { cwd: repo, env: { NODE_ENV: 'production', DATABASE_URL: '' } });
+    expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: `${scenario.name}: invalid configuration: DATABASE_URL is required when NODE_ENV=production (development and test run without it)`,
+    });
+  }, MINUTES);
+
+  it('applies each migration once when three replicas start at the same time on one fresh database', async () => {
+    const database = await createTestDatabase('mf_data_ops_replicas');
+    // A migration slow enough that all three replicas reach the migrations while it runs: without
+    // the advisory lock, two of them would apply it again and fail on schema_migrations' key.
+    await writeFile(join(repo, 'migrations', '0000_wait_for_the_other_replicas.sql'), 'select pg_sleep(3);\n');
+    const ports = await Promise.all([freePort(), freePort(), freePort()]);
+    const replicas = ports.map((port) =>
+      startServiceProcess({ cwd: repo, command: node24Path(), args: ['dist/main.js'], port, env: { NODE_ENV: 'production', DATABASE_URL: database.url } }),
+    );
+    await Promise.all(replicas.map((replica) => replica.waitReady(60_000)));
+    const migrations = (await readdir(join(repo, 'migrations'))).filter((file) => file.endsWith('.sql')).sort();
+    const applied = replicas.flatMap((replica) => replica.messages().filter((message) => message === 'migration applied'));
+    expect(applied).toHaveLength(migrations.length);
+    expect(await psql(database.name, 'select file from schema_migrations order by version')).toBe(migrations.join('\n'));
+    // Each replica serves the schema the others migrated.
+    for (const replica of replicas) {
+      expect((await http(`${replica.baseUrl}/${scenario.plural}`, { method: 'POST', body: { name: `from ${replica.baseUrl}`, quantity: 1 } })).status).toBe(201);
+    }
+    expect(await Promise.all(replicas.map((replica) => replica.stop()))).toEqual([0, 0, 0]);
+    await database.drop();
+  }, 3 * MINUTES);
+
+  it("backs up with the CronJob's own script, and a dropped database comes back whole with the runbook's restore", async () => {
+    const database = await createTestDatabase('mf_data_ops_backup');
+    const service = startServiceProcess({ cwd: repo, command: node24Path(), args: ['dist/main.js'], port: await freePort(), env: { NODE_ENV: 'production', DATABASE_URL: database.url } });
+    await service.waitReady(60_000);
+    for (let index = 0; index < 25; index++) {
+      expect((await http(`${service.baseUrl}/${scenario.plural}`, { method: 'POST', body: { name: `row ${index}`, quantity: index } })).status).toBe(201);
+    }
+    await service.stop();
+    const table = scenario.plural.replace(/-/g, '_');
+    const snapshot = `select string_agg(id || ':' || name || ':' || quantity || ':' || version, ',' order by id) from "${table}"`;
+    const before = await psql(database.name, snapshot);
+
+    const cronJob = parseYaml(await readFile(join(repo, 'k8s/backup/cronjob.yaml'), 'utf8')) as CronJobManifest;
+    const [container] = cronJob.spec.jobTemplate.spec.template.spec.containers;
+    if (!container) throw new Error('the backup CronJob has no container');
+    const backupDir = await makeWorkDir('e2e-backups');
+    const settings = Object.fromEntries(container.env.filter((entry) => entry.value !== undefined).map((entry) => [entry.name, entry.value as string]));
+    // An older dump beyond BACKUP_KEEP=1, which the run must prune.
+    await writeFile(join(backupDir, `${settings.BACKUP_NAME}-20000101T000000Z.dump`), 'old');
+    const backup = await execa(container.command[0] as string, [...container.command.slice(1), ...container.args], {
+      env: { PATH: process.env.PATH ?? '', ...settings, BACKUP_DIR: backupDir, BACKUP_KEEP: '1', HOME: backupDir, DATABASE_URL: database.url },
+      reject: false,
+    });
+    expect({ exitCode: backup.exitCode, stderr: backup.stderr }).toEqual({ exitCode: 0, stderr: '' });
+    const dumps = await readdir(backupDir);
+    expect(dumps).toEqual([expect.stringMatching(new RegExp(`^${settings.BACKUP_NAME}-20\\d{6}T\\d{6}Z\\.dump$`))]);
+    expect(dumps[0]).not.toContain('20000101');
+    expect(backup.stdout).toMatch(new RegExp(`^backup ${dumps[0]}: \\d+ bytes$`, 'm'));
+
+    await psql('postgres', `drop database "${database.name}" with (force)`);
+    await psql('postgres', `create database "${database.name}"`);
+    const restore = await execa('pg_restore', ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', `--dbname=${database.url}`, join(backupDir, dumps[0] as string)], { reject: false });
+    expect({ exitCode: restore.exitCode, stderr: restore.stderr }).toEqual({ exitCode: 0, stderr: '' });
+    expect(await psql(database.name, `select count(*) from "${table}"`)).toBe('25');
+    expect(await psql(database.name, snapshot)).toBe(before);
+    await database.drop();
+  }, 3 * MINUTES);
+});
+
+interface CronJobManifest {
+  spec: { jobTemplate: { spec: { template: { spec: { containers: Array<{ command: string[]; args: string[]; env: Array<{ name: string; value?: string }> }> } } } } };
+}

@@ -37,7 +37,7 @@ describe('microforge new --json', () => {
     expect(summary.files).toEqual(expect.arrayContaining(['README.md', 'CONTRIBUTING.md', 'docs/adr/README.md']));
     expect(summary.next[0]).toBe('cd svc');
     expect(summary.next).toContain('npm install');
-    expect(summary.next.at(-1)).toBe('npm test');
+    expect(summary.next.at(-1)).toBe('npm run dev');
     expect(result.stdout).not.toContain(ANSI_ESCAPE);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { matrixSpecs, validSpecs } from '../../generators/lib/combinations.js';
 import { renderRepo } from '../../generators/lib/render.js';
@@ -19,6 +20,24 @@ function importedPackages(source: string): string[] {
   return specifiers
     .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:'))
     .map((specifier) => (specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? specifier)));
+}
+
+/**
+ * src/ files production loads: those `npm start` and the other `node dist/*.js` scripts run,
+ * and what they import statically. A file reached only through a dynamic `import('./x.ts')`
+ * (the embedded development database) is not among them, so its packages may be devDependencies.
+ */
+function productionSources(tree: ReadonlyMap<string, Buffer>, scripts: Record<string, string>): Set<string> {
+  const pending = Object.values(scripts).flatMap((script) => [...script.matchAll(/\bnode dist\/(\S+)\.js\b/g)].map((match) => `src/${match[1]}.ts`));
+  const reached = new Set<string>();
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    if (reached.has(path) || !tree.has(path)) continue;
+    reached.add(path);
+    for (const match of (tree.get(path)?.toString('utf8') ?? '').matchAll(/^\s*(?:import|export)\s(?!type\b)[^;]*?\sfrom\s+'(\.[^']+)'/gms)) {
+      pending.push(posix.join(posix.dirname(path), match[1] ?? ''));
+    }
+  }
+  return reached;
 }
 
 describe.each(matrix.map((spec) => [`${spec.storage}/${spec.cache}/${spec.messaging}${spec.broker ? `/${spec.broker}` : ''}`, spec] as const))('rendering %s', (_label, spec) => {
@@ -60,9 +79,15 @@ describe.each(matrix.map((spec) => [`${spec.storage}/${spec.cache}/${spec.messag
       expect({ name, version }).toEqual({ name, version: SERVICE_VERSIONS[name as keyof typeof SERVICE_VERSIONS] });
       expect(version).toMatch(/^\d+\.\d+\.\d+$/);
     }
+    const production = productionSources(tree, manifest.scripts);
+    expect({ main: production.has('src/main.ts'), dev: production.has('src/dev.ts'), embeddedDatabase: production.has('src/db/embedded.ts') }).toEqual({
+      main: true,
+      dev: false,
+      embeddedDatabase: false,
+    });
     for (const [path, contents] of tree) {
       if (!path.endsWith('.ts')) continue;
-      const runtimeOnly = path.startsWith('src/');
+      const runtimeOnly = production.has(path);
       for (const name of importedPackages(contents.toString('utf8'))) {
         const where = runtimeOnly ? manifest.dependencies : declared;
         expect({ path, name, declared: name in where }).toEqual({ path, name, declared: true });

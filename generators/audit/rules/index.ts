@@ -5,6 +5,7 @@ import { runtimeRules } from '../runtime-code.js';
 import { schemaRules } from '../schema.js';
 import { filesystemRules } from './filesystem.js';
 import { imageRules } from './image.js';
+import { jobRules } from './jobs.js';
 import { leastPrivilegeRules } from './least-privilege.js';
 import { networkRules } from './network.js';
 import { probeRules } from './probes.js';
@@ -30,6 +31,7 @@ export const RULES: readonly Rule[] = [
   ...leastPrivilegeRules,
   ...filesystemRules,
   ...resourceRules,
+  ...jobRules,
   ...probeRules,
   ...scaleRules,
   ...networkRules,

@@ -32,3 +32,4 @@ export {
   type ReceivedMessage,
   type TestBrokerClient,
 } from './brokers.js';
+export { startServiceProcess, type ServiceProcess } from './service-process.js';

@@ -16,6 +16,17 @@ const deployment = (objects: Obj[]): Obj => byKind(objects, 'Deployment');
 const pod = (objects: Obj[]): Obj => deployment(objects).spec.template.spec;
 const container = (objects: Obj[]): Obj => pod(objects).containers[0];
 const securityContext = (objects: Obj[]): Obj => container(objects).securityContext;
+/** A nightly CronJob running the fixture's pod, bounded as the rules want; breakers then loosen it. */
+const cronJob = (objects: Obj[], spec: Obj = {}): Obj => {
+  const job = {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'svc-backup' },
+    spec: { schedule: '17 2 * * *', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 3600, ...spec, jobTemplate: { spec: { template: structuredClone(deployment(objects).spec.template) } } },
+  };
+  objects.push(job);
+  return job;
+};
 const remove = (objects: Obj[], kind: string): void => {
   objects.splice(objects.indexOf(byKind(objects, kind)), 1);
 };
@@ -52,6 +63,9 @@ const CASES: Array<[rule: string, what: string, breaker: Breaker]> = [
   ['resources-cpu', 'no CPU limit', { objects: (o) => delete container(o).resources.limits.cpu }],
   ['resources-memory', 'no memory request', { objects: (o) => delete container(o).resources.requests.memory }],
   ['resources-ephemeral-storage', 'no ephemeral-storage', { objects: (o) => delete container(o).resources.limits['ephemeral-storage'] }],
+  ['cronjob-no-overlap', 'concurrencyPolicy unset', { objects: (o) => delete cronJob(o).spec.concurrencyPolicy }],
+  ['cronjob-no-overlap', 'concurrencyPolicy Allow', { objects: (o) => cronJob(o, { concurrencyPolicy: 'Allow' }) }],
+  ['cronjob-starting-deadline', 'no startingDeadlineSeconds', { objects: (o) => delete cronJob(o).spec.startingDeadlineSeconds }],
   ['probes-present', 'no readiness probe', { objects: (o) => delete container(o).readinessProbe }],
   ['probes-distinct', 'liveness = readiness', { objects: (o) => (container(o).readinessProbe = { ...container(o).livenessProbe }) }],
   ['probe-port-declared', 'probe on an undeclared port name', { objects: (o) => (container(o).livenessProbe.httpGet.port = 'metrics') }],
@@ -112,6 +126,12 @@ function inputFor(breaker?: Breaker) {
 describe('audit rules', () => {
   it('the fixture service passes every rule', async () => {
     expect(await runRules(inputFor())).toEqual([]);
+  });
+
+  it('a bounded CronJob passes the CronJob rules', async () => {
+    const objects = goodObjects();
+    cronJob(objects);
+    expect(await runRules(inputOf(objects), [ruleById('cronjob-no-overlap'), ruleById('cronjob-starting-deadline')])).toEqual([]);
   });
 
   it.each(CASES)('%s fails on: %s', async (ruleId, _what, breaker) => {

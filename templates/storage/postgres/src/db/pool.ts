@@ -5,7 +5,10 @@ import type { Logger } from '../logger.ts';
 
 export type Pool = pg.Pool;
 
-export function createPool(database: Config['database'], logger: Logger): pg.Pool {
+/** The database settings with the URL resolved (src/db/database.ts picks the server or the embedded one). */
+export type PoolSettings = Omit<Config['database'], 'url'> & { url: string };
+
+export function createPool(database: PoolSettings, logger: Logger): pg.Pool {
   const pool = new pg.Pool({
     connectionString: database.url,
     max: database.poolMax,
