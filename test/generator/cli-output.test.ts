@@ -37,7 +37,9 @@ describe('microforge new --json', () => {
     expect(summary.files).toEqual(expect.arrayContaining(['README.md', 'CONTRIBUTING.md', 'docs/adr/README.md']));
     expect(summary.next[0]).toBe('cd svc');
     expect(summary.next).toContain('npm install');
-    expect(summary.next.at(-1)).toBe('npm run dev');
+    // The defaults need a broker and Redis besides PostgreSQL: start them, then run the tests.
+    expect(summary.next).toContain('docker compose up -d postgres redis rabbitmq');
+    expect(summary.next.at(-1)).toBe('npm test');
     expect(result.stdout).not.toContain(ANSI_ESCAPE);
   });
 

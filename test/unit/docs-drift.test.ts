@@ -164,7 +164,7 @@ describe.each(specs.map((spec) => [`${spec.storage}/${spec.cache}/${spec.messagi
     for (const { name, defaultValue, optional } of schema) {
       const row = documented.get(name);
       const shownDefault = row?.defaultCell.startsWith('`') ? /^`([^`]*)`/.exec(row.defaultCell)?.[1] : null;
-      const required = defaultValue !== null || optional ? 'no' : productionOnly.includes(name) ? '**in production**' : '**yes**';
+      const required = defaultValue !== null ? 'no' : productionOnly.includes(name) ? '**in production**' : optional ? 'no' : '**yes**';
       expect({ name, default: shownDefault, required: row?.required }).toEqual({ name, default: defaultValue, required });
     }
   });
