@@ -97,7 +97,8 @@ describe('data ownership across two replicas of a generated service', () => {
   it('is generated, installed and built', async () => {
     const work = await makeWorkDir('e2e-data');
     repo = join(work, 'ledger-service');
-    const generated = await runCli(['new', repo, '--yes', '--storage', 'postgres', '--resource', 'item'], { env: envWithNode24(), timeoutMs: 5 * MINUTES });
+    // PostgreSQL alone: this is about the data the service owns, not its broker or cache.
+    const generated = await runCli(['new', repo, '--yes', '--storage', 'postgres', '--messaging', 'none', '--cache', 'none', '--resource', 'item'], { env: envWithNode24(), timeoutMs: 5 * MINUTES });
     expect({ exitCode: generated.exitCode, output: generated.exitCode === 0 ? '' : describeRun('microforge new', generated) }).toEqual({ exitCode: 0, output: '' });
     const built = await npm24(repo, ['run', 'build']);
     expect({ exitCode: built.exitCode, output: built.exitCode === 0 ? '' : describeRun('npm run build', built) }).toEqual({ exitCode: 0, output: '' });

@@ -117,7 +117,7 @@ describe.each(scenarios)('a generated service $name with storage $storage', (sce
   let repo = '';
   let database: TestDatabase | undefined;
   // PostgreSQL repos get the default cache, Redis: the machine's (the service also runs without it).
-  const serviceEnv = (): Record<string, string> => (database ? { DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:6379' } : {});
+  const serviceEnv = (): Record<string, string> => (database ? { DATABASE_URL: database.url } : {});
 
   it('is generated, installed and committed by the CLI', async () => {
     const work = await makeWorkDir(`e2e-${scenario.storage}`);
@@ -125,7 +125,8 @@ describe.each(scenarios)('a generated service $name with storage $storage', (sce
     if (scenario.storageAddedLater) {
       await generateThenAddStorage(repo, scenario);
     } else {
-      const generated = await runCli(['new', repo, '--yes', '--storage', scenario.storage, '--messaging', 'none', '--resource', scenario.resource], {
+      // No broker and no cache: test/e2e/messaging.test.ts and cache.test.ts prove those.
+      const generated = await runCli(['new', repo, '--yes', '--storage', scenario.storage, '--messaging', 'none', '--cache', 'none', '--resource', scenario.resource], {
         env: envWithNode24(),
         timeoutMs: 5 * MINUTES,
       });
@@ -202,7 +203,7 @@ describe('data operations of the generated order-service', () => {
     repo = builtRepos.get(scenario.name) ?? join(await makeWorkDir('e2e-data-ops'), scenario.name);
     if (!builtRepos.has(scenario.name)) {
       // Run on its own (-t "data operations"): generate and build it here.
-      const generated = await runCli(['new', repo, '--yes', '--storage', 'postgres', '--resource', scenario.resource, '--skip-git'], { env: envWithNode24(), timeoutMs: 5 * MINUTES });
+      const generated = await runCli(['new', repo, '--yes', '--storage', 'postgres', '--messaging', 'none', '--cache', 'none', '--resource', scenario.resource, '--skip-git'], { env: envWithNode24(), timeoutMs: 5 * MINUTES });
       expect({ exitCode: generated.exitCode, output: generated.exitCode === 0 ? '' : describeRun('microforge new', generated) }).toEqual({ exitCode: 0, output: '' });
       const built = await npm24(repo, ['run', 'build']);
       expect({ exitCode: built.exitCode, output: built.exitCode === 0 ? '' : describeRun('build', built) }).toEqual({ exitCode: 0, output: '' });
@@ -217,7 +218,9 @@ describe('data operations of the generated order-service', () => {
     expect(firstLine).toMatch(/^database: embedded PostgreSQL \(PGlite, in memory, started in \d+ ms\)/);
     expect(Number(/^ℹ pass (\d+)$/m.exec(result.stdout)?.[1] ?? 0)).toBeGreaterThan(10);
     // Only what the embedded database cannot show is skipped, each with its reason.
-    expect(result.stdout.match(/^\s*﹣ .*# the embedded database .*$/gm)?.length).toBe(Number(/^ℹ skipped (\d+)$/m.exec(result.stdout)?.[1]));
+    const skipped = result.stdout.match(/^\s*﹣ .*$/gm) ?? [];
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.filter((line) => !line.includes('# the embedded database'))).toEqual([]);
   }, 4 * MINUTES);
 
   it('runs `npm run dev` with no database settings: ready, creates and reads, keeps the data across a restart', async () => {

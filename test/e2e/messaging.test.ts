@@ -58,7 +58,8 @@ if (!natsAdapterPresent) {
 }
 
 async function generateRepo(dir: string, broker: BrokerKind, semantics: Semantics): Promise<void> {
-  const args = ['new', dir, '--yes', '--storage', 'postgres', '--messaging', semantics, '--broker', broker, '--resource', RESOURCE];
+  // No cache: this is about the broker and the database.
+  const args = ['new', dir, '--yes', '--storage', 'postgres', '--cache', 'none', '--messaging', semantics, '--broker', broker, '--resource', RESOURCE];
   const result = await runCli([...args, '--skip-install', '--skip-git']);
   expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('microforge new', result) }).toEqual({ exitCode: 0, output: '' });
 }

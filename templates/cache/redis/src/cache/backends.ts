@@ -9,7 +9,7 @@
  * the database (see CacheBypass). ioredis reconnects on its own; deletes that failed meanwhile
  * may have left stale entries, so the first reconnect after one drops this namespace.
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { SERVICE_NAME, type Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
@@ -23,8 +23,27 @@ const CONNECT_TIMEOUT_MS = 2_000;
 /** Reconnect backoff: doubles from 50 ms, capped at 2 s, with jitter. */
 const reconnectDelay = (attempt: number): number => Math.min(2_000, 50 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
 
+/**
+ * REDIS_URL as connection options, parsed with the WHATWG URL API. Given the URL string, ioredis
+ * parses it with the legacy url.parse(), which Node 24 reports as deprecated (DEP0169) on stderr
+ * once the code is bundled and no longer runs from node_modules.
+ */
+export function redisConnectionOptions(url: string): RedisOptions {
+  const parsed = new URL(url);
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    ...(parsed.username === '' ? {} : { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password === '' ? {} : { password: decodeURIComponent(parsed.password) }),
+    db: Number.isInteger(db) ? db : 0,
+    ...(parsed.protocol === 'rediss:' ? { tls: { servername: parsed.hostname } } : {}),
+  };
+}
+
 export function createRedisClient(url: string, logger: Logger): Redis {
-  const client = new Redis(url, {
+  const client = new Redis({
+    ...redisConnectionOptions(url),
     connectionName: SERVICE_NAME,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
