@@ -15,10 +15,13 @@ export const component: Component = {
       clean: "node -e \"fs.rmSync('dist', { recursive: true, force: true })\"",
       typecheck: 'tsc -p tsconfig.json',
       start: 'node dist/main.js',
-      dev: 'node --watch src/dev.ts',
+      // .env.development (when a broker or Redis is needed): the local dependencies' URLs; set variables win.
+      dev: 'node --env-file-if-exists=.env.development --watch src/dev.ts',
       // With PostgreSQL, test/run-tests.ts picks the database (a server, or an embedded one) once
       // for every test file; one file at a time, since they share that database (and truncate tables).
-      test: context.storagePostgres ? 'node test/run-tests.ts' : 'node --test "test/**/*.test.ts"',
+      test: context.storagePostgres
+        ? 'node --env-file-if-exists=.env.development test/run-tests.ts'
+        : 'node --env-file-if-exists=.env.development --test "test/**/*.test.ts"',
     },
   }),
 };

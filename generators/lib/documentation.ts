@@ -14,6 +14,9 @@ export interface DocumentationContext {
    * to green tests (install, start the dependencies, point the tests at them, test).
    */
   quickStartCommands: string[];
+  /** `NAME=value` lines of `.env.development`, rendered only when a broker or Redis is needed (localEnvironmentFile). */
+  localEnvironment: string[];
+  localEnvironmentFile: boolean;
   /** Path prefixes `add` and `upgrade` treat as the user's (created once, never overwritten once changed). */
   userOwnedPaths: string[];
 }
@@ -48,12 +51,16 @@ export function documentationFor(context: SettingsContext): DocumentationContext
   return {
     settingsTable: settingsTableRows(serviceSettingsFor(context)).join('\n'),
     // When PostgreSQL is the only dependency, nothing needs a server: it runs embedded (src/db/embedded.ts).
-    quickStartCommands: context.storagePostgres && dependencies.every((name) => name === 'postgres') ? ['npm install', 'npm run dev'] : [
-      'npm install',
-      ...(dependencies.length > 0 ? [`docker compose up -d ${dependencies.join(' ')}`] : []),
-      ...dependencyUrls(context).map((url) => `export ${url}`),
-      'npm test',
-    ],
+    // Otherwise compose starts the dependencies and .env.development (read by the npm scripts)
+    // points the service and its tests at them: still two commands.
+    quickStartCommands:
+      dependencies.length === 0
+        ? ['npm install', 'npm test']
+        : context.storagePostgres && dependencies.every((name) => name === 'postgres')
+          ? ['npm install', 'npm run dev']
+          : [`npm install && docker compose up -d ${dependencies.join(' ')}`, 'npm test'],
+    localEnvironment: dependencyUrls(context),
+    localEnvironmentFile: context.messagingAny || context.cacheRedis,
     userOwnedPaths: outermost(components.flatMap((component) => component.userOwnedPaths?.(ownerContext) ?? [])),
   };
 }

@@ -63,6 +63,8 @@ export interface TemplateContext extends Readonly<ServiceSpec> {
   /** README configuration rows, quick-start commands, user-owned paths: see documentation.ts. */
   settingsTable: string;
   quickStartCommands: string[];
+  localEnvironment: string[];
+  localEnvironmentFile: boolean;
   userOwnedPaths: string[];
 }
 

@@ -36,10 +36,10 @@ describe('microforge new --json', () => {
     expect([...summary.files].sort()).toEqual(await filesUnder(join(work, 'svc')));
     expect(summary.files).toEqual(expect.arrayContaining(['README.md', 'CONTRIBUTING.md', 'docs/adr/README.md']));
     expect(summary.next[0]).toBe('cd svc');
-    expect(summary.next).toContain('npm install');
-    // The defaults need a broker and Redis besides PostgreSQL: start them, then run the tests.
-    expect(summary.next).toContain('docker compose up -d postgres redis rabbitmq');
-    expect(summary.next.at(-1)).toBe('npm test');
+    // The defaults need a broker and Redis besides PostgreSQL: install and start them, then run
+    // the tests, which find them through .env.development.
+    expect(summary.next.slice(1)).toEqual(['npm install && docker compose up -d postgres redis rabbitmq', 'npm test']);
+    expect(summary.files).toContain('.env.development');
     expect(result.stdout).not.toContain(ANSI_ESCAPE);
   });
 
