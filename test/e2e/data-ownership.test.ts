@@ -28,6 +28,7 @@ import {
   registerCleanup,
   runCli,
   useE2eCleanup,
+  waitUntil,
   type TestDatabase,
 } from './support/index.js';
 
@@ -76,15 +77,6 @@ function startReplica(name: string, repo: string, port: number, env: Record<stri
   };
 }
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 

@@ -8,6 +8,7 @@ export { cleanHostEnv, node24BinDir, node24Path, envWithNode24, type Env } from 
 export { runCli, runWithNode24, npm24, describeRun, type RunResult, type RunOptions } from './run.js';
 export { createTestDatabase, psql, PG_HOST, PG_PORT, PG_USER, type TestDatabase } from './postgres.js';
 export { freePort, tcpOpen } from './net.js';
+export { waitUntil } from './wait.js';
 export { http, getJson, postJson, waitForHttp, type HttpResponse, type HttpOptions, type WaitForHttpOptions } from './http.js';
 export { snapshotTree, diffTrees, isEmptyDiff, type TreeSnapshot, type TreeDiff } from './snapshot.js';
 export {

@@ -4,12 +4,7 @@
  * PostgreSQL listener; nothing here talks to the network, so it never fails or bypasses.
  */
 import { LRUCache } from 'lru-cache';
-import type { Config } from '../config.ts';
-import type { Lifecycle } from '../lifecycle.ts';
-import type { Logger } from '../logger.ts';
-import type { CacheBackend } from './backend.ts';
-import type { CacheBypass } from './bypass.ts';
-import type { CacheCodec } from './cached-store.ts';
+import type { CacheBackend, CacheBackendOptions } from './backend.ts';
 
 /** List pages are few (see LIST_CACHE_WINDOW); this bounds the distinct limit/offset pairs kept. */
 const MAX_LIST_PAGES = 200;
@@ -42,15 +37,6 @@ export class MemoryBackend<V extends {}> implements CacheBackend<V> {
   }
 }
 
-export interface CacheBackendOptions<ById, List> {
-  config: Config['cache'];
-  logger: Logger;
-  lifecycle: Lifecycle;
-  bypass: CacheBypass;
-  /** Unused in memory: entries never leave the process. */
-  namespace: string;
-  codecs: { byId: CacheCodec<ById>; list: CacheCodec<List> };
-}
 
 export interface MemoryCacheBackends<ById extends {}, List extends {}> {
   byId: MemoryBackend<ById>;

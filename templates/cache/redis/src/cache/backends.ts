@@ -10,10 +10,9 @@
  * may have left stale entries, so the first reconnect after one drops this namespace.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { SERVICE_NAME, type Config } from '../config.ts';
-import type { Lifecycle } from '../lifecycle.ts';
+import { SERVICE_NAME } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { CacheBackend } from './backend.ts';
+import type { CacheBackend, CacheBackendOptions } from './backend.ts';
 import type { CacheBypass } from './bypass.ts';
 import type { CacheCodec } from './cached-store.ts';
 
@@ -164,15 +163,6 @@ export class RedisHashBackend<V> extends RedisBackend<V> {
   }
 }
 
-export interface CacheBackendOptions<ById, List> {
-  config: Config['cache'];
-  logger: Logger;
-  lifecycle: Lifecycle;
-  bypass: CacheBypass;
-  /** Prefix of every key this service writes, e.g. `<service>:<resources>:v1:`. */
-  namespace: string;
-  codecs: { byId: CacheCodec<ById>; list: CacheCodec<List> };
-}
 
 export interface RedisCacheBackends<ById, List> {
   byId: RedisKeyBackend<ById>;

@@ -2,6 +2,7 @@
  * Entity tags for versioned resources: the strong ETag `"<version>"`. If-Match uses strong
  * comparison (a weak tag never matches); If-None-Match uses weak comparison (RFC 9110 §13.1).
  */
+import { HttpError } from './errors.ts';
 
 export function etagFor(version: number): string {
   return `"${version}"`;
@@ -28,6 +29,17 @@ export function parseIfMatch(header: string | undefined): IfMatch {
     if (match?.[1] !== undefined) versions.push(Number(match[1]));
   }
   return { kind: 'versions', versions };
+}
+
+/**
+ * The versions a required If-Match allows; 428 when it is missing or '*' (a write must name the
+ * version it was based on). `what` names the ETag's source in the message, e.g. "the current item".
+ */
+export function requiredIfMatchVersions(header: string | undefined, what: string): number[] {
+  const ifMatch = parseIfMatch(header);
+  if (ifMatch.kind === 'missing') throw new HttpError(428, 'precondition_required', `If-Match with the ETag of ${what} is required`);
+  if (ifMatch.kind === 'wildcard') throw new HttpError(428, 'precondition_required', `If-Match must name the ETag of ${what}; '*' is not accepted`);
+  return ifMatch.versions;
 }
 
 /** True when the client's cached representation (If-None-Match) is still current. */

@@ -8,7 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { etagFor, parseIfMatch } from '../http/etag.ts';
+import { etagFor, requiredIfMatchVersions } from '../http/etag.ts';
 import { HttpError } from '../http/errors.ts';
 import { overrideErrors, settingsFromOverrides, type SettingOverrides } from './dynamic-settings.ts';
 import type { SettingsAdministration, SettingsSnapshot } from './live-settings.ts';
@@ -74,14 +74,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       },
     },
     async (request, reply) => {
-      const ifMatch = parseIfMatch(request.headers['if-match']);
-      if (ifMatch.kind !== 'versions') {
-        throw new HttpError(428, 'precondition_required', 'If-Match with the ETag of GET /admin/settings is required');
-      }
+      const expectedVersions = requiredIfMatchVersions(request.headers['if-match'], 'GET /admin/settings');
       const errors = overrideErrors(request.body);
       if (errors.length > 0) throw new HttpError(400, 'validation_failed', errors.join('; '));
       const overrides = request.body as SettingOverrides;
-      const result = await settings.write(ifMatch.versions, overrides);
+      const result = await settings.write(expectedVersions, overrides);
       if (result.kind === 'version_mismatch') {
         throw new HttpError(
           412,
