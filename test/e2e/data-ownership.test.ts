@@ -11,24 +11,22 @@
  * One generated repo, one install; the repo's own tests run in generated-service.test.ts.
  */
 import { describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  cleanHostEnv,
   createTestDatabase,
   describeRun,
   envWithNode24,
   freePort,
   http,
   makeWorkDir,
-  node24Path,
   npm24,
   psql,
-  registerCleanup,
   runCli,
+  startBuiltService,
   useE2eCleanup,
   waitUntil,
+  type BuiltService,
   type TestDatabase,
 } from './support/index.js';
 
@@ -40,41 +38,12 @@ const REFRESH_MS = 250;
 const QUERY_SLACK_MS = 350;
 const ADMIN_TOKEN = `e2e-admin-${'0123456789abcdef'.repeat(3)}`;
 
-interface Replica {
+interface Replica extends BuiltService {
   name: string;
-  baseUrl: string;
-  lines: string[];
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 function startReplica(name: string, repo: string, port: number, env: Record<string, string>): Replica {
-  const child = spawn(node24Path(), ['dist/main.js'], {
-    cwd: repo,
-    env: cleanHostEnv({ NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let partial = '';
-  const collect = (chunk: Buffer): void => {
-    const parts = (partial + chunk.toString('utf8')).split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  registerCleanup(`replica ${name} pid ${child.pid}`, () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return {
-    name,
-    baseUrl: `http://127.0.0.1:${port}`,
-    lines,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  return { name, ...startBuiltService(repo, port, env) };
 }
 
 

@@ -9,28 +9,26 @@
  * off through the real broker, and versions deciding between two based on the same ETag.
  */
 import { describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
-  cleanHostEnv,
   createTestDatabase,
   describeRun,
   freePort,
   http,
   makeWorkDir,
   messagingNames,
-  node24Path,
   npm24,
   openTestBroker,
   psql,
-  registerCleanup,
   runCli,
+  startBuiltService,
   useE2eCleanup,
   waitUntil,
   type BrokerKind,
   type MessagingNames,
   type OutgoingCommand,
+  type BuiltService,
   type TestDatabase,
 } from './support/index.js';
 
@@ -57,38 +55,11 @@ async function generateRepo(dir: string, broker: BrokerKind, semantics: Semantic
   expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('microforge new', result) }).toEqual({ exitCode: 0, output: '' });
 }
 
-interface RunningService {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+function startService(repo: string, env: Record<string, string>, lines: string[], port: number): BuiltService {
+  return startBuiltService(repo, port, { LOG_LEVEL: 'info', ...env }, lines);
 }
 
-function startService(repo: string, env: Record<string, string>, lines: string[], port: number): RunningService {
-  const child = spawn(node24Path(), ['dist/main.js'], {
-    cwd: repo,
-    env: cleanHostEnv({ NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let partial = '';
-  const collect = (chunk: Buffer): void => {
-    const text = partial + chunk.toString('utf8');
-    const parts = text.split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  registerCleanup(`service pid ${child.pid}`, () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, port, exited };
-}
-
-
-async function waitReady(service: RunningService): Promise<void> {
+async function waitReady(service: BuiltService): Promise<void> {
   await waitUntil(
     'readiness',
     async () => ((await http(`http://127.0.0.1:${service.port}/readyz`, { timeoutMs: 1000 })).status === 200 ? true : undefined),

@@ -34,3 +34,4 @@ export {
   type TestBrokerClient,
 } from './brokers.js';
 export { startServiceProcess, type ServiceProcess } from './service-process.js';
+export { startBuiltService, type BuiltService, type ServiceExit } from './built-service.js';
