@@ -24,6 +24,11 @@ export function flagsFor(spec: PreparedService['spec']): string[] {
   return ['--storage', spec.storage, '--cache', spec.cache, '--messaging', spec.messaging, ...(spec.broker ? ['--broker', spec.broker] : [])];
 }
 
+/** The service name a prepared repo is generated with (broker queues and cache keys derive from it). */
+export function serviceNameFor(spec: PreparedService['spec']): string {
+  return `bench-${keyFor(spec)}`.slice(0, 63);
+}
+
 export function keyFor(spec: PreparedService['spec']): string {
   return [spec.storage, spec.cache, spec.messaging, ...(spec.broker ? [spec.broker] : [])].join('-');
 }
@@ -44,7 +49,7 @@ export function prepareService(spec: PreparedService['spec'], log: (line: string
       const directory = join(ensureDir(WORK_DIR), `service-${key}`);
       rmSync(directory, { recursive: true, force: true });
       log(`prepare ${key}: generate, npm install, build`);
-      await run(process.execPath, [CLI_PATH, 'new', directory, '--yes', '--skip-install', '--skip-git', '--name', `bench-${key}`.slice(0, 63), '--resource', 'item', ...flagsFor(spec)], { env: cleanEnv() });
+      await run(process.execPath, [CLI_PATH, 'new', directory, '--yes', '--skip-install', '--skip-git', '--name', serviceNameFor(spec), '--resource', 'item', ...flagsFor(spec)], { env: cleanEnv() });
       const env = node24Env();
       const installSeconds = await timed(() => run('npm', ['install', ...NPM_FLAGS], { cwd: directory, env }));
       const buildSeconds = await timed(() => run('npm', ['run', 'build'], { cwd: directory, env }));

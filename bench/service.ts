@@ -11,10 +11,14 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { cleanEnv, node24BinDir, run } from './environment.js';
-import { prepareBareFastify, prepareService, type PreparedService } from './prepare.js';
+import { completeSpec } from '../generators/lib/spec.js';
+import { AMQP_URL, NATS_URL, removeServiceTopology } from './broker-topology.js';
+import { cleanEnv, node24BinDir, node24Env, run } from './environment.js';
+import { prepareBareFastify, prepareService, serviceNameFor, type PreparedService } from './prepare.js';
 import { benchResult, type BenchResult, type BenchSection } from './result.js';
 import { median } from './stats.js';
+
+export const REDIS_URL = process.env.MICROFORGE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export const PG = { host: process.env.MICROFORGE_BENCH_PGHOST ?? '127.0.0.1', port: process.env.MICROFORGE_BENCH_PGPORT ?? '5432', user: process.env.MICROFORGE_BENCH_PGUSER ?? 'postgres' };
 
@@ -94,6 +98,15 @@ export async function start(target: Target): Promise<Running> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return { child, baseUrl, startupMs: Number(process.hrtime.bigint() - started) / 1e6, stop };
+}
+
+/** CPU time (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+export function processCpuMs(pid: number | undefined): number {
+  // The command name in field 2 may hold spaces; the fields after its closing parenthesis do not.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks * 10;
 }
 
 function rssMiB(pid: number | undefined): number {
@@ -181,11 +194,18 @@ async function measureUnderLoad(targets: readonly Target[], resourcePath: (targe
   }
 }
 
+/** The choices `microforge new --yes` makes without flags: what "default" measures. */
+function defaultChoices(): PreparedService['spec'] {
+  const { storage, cache, messaging, broker } = completeSpec({}, 'bench-default');
+  return { storage, cache, messaging, broker };
+}
+
 export async function runServiceBenchmark(options: { rounds: number; log: (line: string) => void }): Promise<BenchSection> {
   const { log } = options;
   const bareDir = await prepareBareFastify(log);
   const minimal = await prepareService({ storage: 'none', cache: 'none', messaging: 'none', broker: null }, log);
-  const defaults = await prepareService({ storage: 'postgres', cache: 'none', messaging: 'none', broker: null }, log);
+  const defaults = await prepareService(defaultChoices(), log);
+  const { cache, broker } = defaults.spec;
   const database = `microforge_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   await psql(`CREATE DATABASE ${database}`);
   try {
@@ -196,10 +216,15 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
       script: 'dist/main.js',
       env: { NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
     });
+    const defaultLabel = `default (${[defaults.spec.storage, cache === 'none' ? undefined : `cache ${cache}`, broker === null ? undefined : `${defaults.spec.messaging} ${broker}`].filter(Boolean).join(', ')})`;
     const targets: Target[] = [
       { key: 'bare', label: 'bare fastify', cwd: bareDir, script: 'server.mjs', env: { NODE_ENV: 'production' } },
       serviceTarget(minimal, 'minimal (storage none)'),
-      serviceTarget(defaults, 'default (storage postgres)', { DATABASE_URL: `postgres://${PG.user}@${PG.host}:${PG.port}/${database}` }),
+      serviceTarget(defaults, defaultLabel, {
+        DATABASE_URL: `postgres://${PG.user}@${PG.host}:${PG.port}/${database}`,
+        ...(cache === 'redis' ? { REDIS_URL } : {}),
+        ...(broker === 'rabbitmq' ? { AMQP_URL } : broker === 'nats' ? { NATS_URL } : {}),
+      }),
     ];
     // Round 0 warms the page cache and applies the default service's migrations; it is discarded.
     const startups = new Map<string, number[]>(targets.map((target) => [target.key, []]));
@@ -232,7 +257,7 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
           unit: 'ms',
           value: f.startupMs,
           baseline: bare.startupMs,
-          ...(connects ? { notes: 'connects to PostgreSQL and checks migrations first: no target' } : { target: 2 }),
+          ...(connects ? { notes: 'connects to its database, cache and broker and checks migrations first: no target' } : { target: 2 }),
         }),
         benchResult({
           name: `${which}: idle RSS vs bare fastify`,
@@ -248,7 +273,7 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
       );
       if (f.byId) {
         results.push(
-          benchResult({ name: `${which}: GET /items/:id throughput (vs its own /livez)`, unit: 'req/s', value: f.byId.requestsPerSecond, baseline: f.livez.requestsPerSecond, notes: 'one PostgreSQL read per request' }),
+          benchResult({ name: `${which}: GET /items/:id throughput (vs its own /livez)`, unit: 'req/s', value: f.byId.requestsPerSecond, baseline: f.livez.requestsPerSecond, notes: cache === 'none' ? 'one PostgreSQL read per request' : `the same row every time: served from the ${cache} cache` }),
           benchResult({ name: `${which}: GET /items/:id p99 (vs its own /livez)`, unit: 'ms', value: f.byId.p99Ms, baseline: f.livez.p99Ms }),
         );
       }
@@ -256,5 +281,10 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
     return { title: 'Generated service (Node 24, same run as bare fastify)', results, details };
   } finally {
     await psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((error: unknown) => log(`could not drop ${database}: ${String(error)}`));
+    if (broker !== null) {
+      await removeServiceTopology({ broker, service: serviceNameFor(defaults.spec), resource: 'item', repo: defaults.directory, node: join(node24BinDir(), 'node'), env: node24Env() }).catch((error: unknown) =>
+        log(`could not remove the default service's queues: ${String(error)}`),
+      );
+    }
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseBenchArguments } from '../../../bench/arguments.js';
 import { parseTimeOutput } from '../../../bench/process.js';
 import { formatJson, formatReport, formatTable } from '../../../bench/report.js';
+import { processCpuMs } from '../../../bench/service.js';
 import { benchResult, verdict } from '../../../bench/result.js';
 import { formatNumber, formatRatio, mean, median, percentile } from '../../../bench/stats.js';
 
@@ -60,6 +61,18 @@ describe('bench results', () => {
 });
 
 describe('bench plumbing', () => {
+  it('reads a process\'s CPU time from /proc: it grows by the time spent busy, not by the time asleep', async () => {
+    const before = processCpuMs(process.pid);
+    const busyUntil = Date.now() + 300;
+    while (Date.now() < busyUntil);
+    const afterBusy = processCpuMs(process.pid);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const afterSleep = processCpuMs(process.pid);
+    expect(afterBusy - before).toBeGreaterThanOrEqual(250);
+    expect(afterBusy - before).toBeLessThan(1000);
+    expect(afterSleep - afterBusy).toBeLessThan(150);
+  });
+
   it('reads GNU time output, even after the child wrote to the same file', () => {
     expect(parseTimeOutput('0.52 0.10 81234\n')).toEqual({ cpuMs: 620, peakRssKiB: 81234 });
     expect(parseTimeOutput('Command exited with non-zero status 1\n0.01 0.00 4000\n')).toEqual({ cpuMs: 10, peakRssKiB: 4000 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { pino } from 'pino';
 import { HttpError } from '../../src/http/errors.ts';
 import { testApp } from '../helpers.ts';
 
@@ -21,6 +23,26 @@ describe('HTTP app', () => {
     assert.match(String((await app.inject({ url: '/livez' })).headers['x-request-id']), UUID);
     const injected = await app.inject({ url: '/livez', headers: { 'x-request-id': 'bad id\twith spaces' } });
     assert.match(String(injected.headers['x-request-id']), UUID);
+  });
+
+  it('logs one line per request, with its request id, and none for probes', async (t) => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        callback();
+      },
+    });
+    const app = await testApp({ logger: pino({ level: 'info' }, sink) });
+    t.after(() => app.close());
+    await app.inject({ url: '/nowhere?x=1', headers: { 'x-request-id': 'req-7' } });
+    await app.inject({ url: '/livez' });
+    assert.equal(lines.length, 1, JSON.stringify(lines));
+    assert.equal(lines[0]?.['requestId'], 'req-7');
+    assert.equal(lines[0]?.['msg'], 'request completed');
+    assert.equal(lines[0]?.['statusCode'], 404);
+    assert.equal(lines[0]?.['url'], '/nowhere?x=1');
+    assert.equal(typeof lines[0]?.['responseTimeMs'], 'number');
   });
 
   it('answers malformed JSON with a JSON 400', async (t) => {
