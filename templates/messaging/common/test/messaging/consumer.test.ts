@@ -56,6 +56,12 @@ describe('createCommandConsumer', () => {
     });
   }
 
+  it('says which field of invalid data is wrong', async () => {
+    const outcome = await consumer(delivery({ id: 'm-6', type: 'add', data: { n: 'two' } }));
+    assert.equal(outcome.kind, 'dead-letter');
+    assert.match(outcome.kind === 'dead-letter' ? outcome.reason : '', /^invalid data for add: \/n /);
+  });
+
   it('dead-letters a command the handler rejects for good', async () => {
     assert.deepEqual(await consumer(delivery({ id: 'm-5', type: 'add', data: { n: -1 } })), { kind: 'dead-letter', reason: 'negative' });
   });
