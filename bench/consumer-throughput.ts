@@ -13,17 +13,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { renderRepo } from '../generators/lib/render.js';
 import { completeSpec } from '../generators/lib/spec.js';
+import { AMQP_URL, NATS_URL, removeServiceTopology, type BrokerKind } from './broker-topology.js';
 import { node24BinDir, node24Env, REPO_ROOT, run } from './environment.js';
 import { benchResult, type BenchResult } from './result.js';
 
 const MESSAGES = Number(process.env['MICROFORGE_BENCH_MESSAGES'] ?? 4000);
 const MAX_IN_FLIGHT = 16;
 const POOL_MAX = 10;
-const AMQP_URL = process.env['MICROFORGE_BENCH_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
-const NATS_URL = process.env['MICROFORGE_BENCH_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const PG = { host: '127.0.0.1', port: '5432', user: 'postgres' };
-
-type BrokerKind = 'rabbitmq' | 'nats';
 
 async function psql(database: string, sql: string): Promise<string> {
   return (await run('psql', ['-h', PG.host, '-p', PG.port, '-U', PG.user, '-d', database, '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql])).trim();
@@ -220,26 +217,10 @@ async function measureBroker(broker: BrokerKind, log: (line: string) => void): P
       await run(node, [driver, 'cleanup', broker, url, '', bareCommands, '', '0', '0', '0'], { cwd: repo, env }).catch(() => undefined);
       await run(node, [driver, 'cleanup', broker, url, '', `${name}.item.commands`, '', '0', '0', '0'], { cwd: repo, env }).catch(() => undefined);
     }
-    await cleanupServiceTopology(broker, name, repo, env, node).catch(() => undefined);
+    await removeServiceTopology({ broker, service: name, resource: 'item', repo, node, env }).catch(() => undefined);
     await psql('postgres', `drop database if exists ${database} with (force)`).catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
-}
-
-/** Removes the generated service's queues and exchange (RabbitMQ) or streams (NATS). */
-async function cleanupServiceTopology(broker: BrokerKind, name: string, repo: string, env: Record<string, string>, node: string): Promise<void> {
-  const script =
-    broker === 'rabbitmq'
-      ? `import amqp from 'amqplib'; const c = await amqp.connect(${JSON.stringify(AMQP_URL)}); const ch = await c.createChannel();
-         for (const q of ['${name}.item.commands', '${name}.item.commands.dead-letter']) await ch.deleteQueue(q);
-         await ch.deleteExchange('${name}.events'); await c.close();`
-      : `import { connect } from '@nats-io/transport-node'; import { jetstreamManager } from '@nats-io/jetstream';
-         const nc = await connect({ servers: ${JSON.stringify(NATS_URL)} }); const jsm = await jetstreamManager(nc);
-         for await (const s of jsm.streams.list()) if ((s.config.subjects ?? []).some((x) => x.startsWith('${name}.'))) await jsm.streams.delete(s.config.name);
-         await nc.close();`;
-  const file = join(repo, 'bench-cleanup.mjs');
-  await writeFile(file, script);
-  await run(node, [file], { cwd: repo, env });
 }
 
 /** One result per broker whose adapter is in this tree (RabbitMQ always; NATS once its adapter exists). */
