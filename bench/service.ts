@@ -118,12 +118,16 @@ function rssMiB(pid: number | undefined): number {
 interface Load {
   requestsPerSecond: number;
   p99Ms: number;
+  /** The service process's own CPU time per request, in µs: unlike throughput, not swayed by the load generator. */
+  cpuMicrosPerRequest: number;
   errors: number;
 }
 
-async function load(url: string, seconds: number, connections: number): Promise<Load> {
+async function load(url: string, pid: number | undefined, seconds: number, connections: number): Promise<Load> {
+  const cpuBefore = processCpuMs(pid);
   const result = await autocannon({ url, connections, duration: seconds });
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx };
+  const cpuMicrosPerRequest = ((processCpuMs(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, cpuMicrosPerRequest, errors: result.errors + result.timeouts + result.non2xx };
 }
 
 interface TargetFigures {
@@ -141,6 +145,7 @@ function medianLoad(loads: readonly Load[]): Load {
   return {
     requestsPerSecond: median(loads.map((one) => one.requestsPerSecond)),
     p99Ms: median(loads.map((one) => one.p99Ms)),
+    cpuMicrosPerRequest: median(loads.map((one) => one.cpuMicrosPerRequest)),
     errors: loads.reduce((total, one) => total + one.errors, 0),
   };
 }
@@ -174,9 +179,9 @@ async function measureUnderLoad(targets: readonly Target[], resourcePath: (targe
     for (let round = 1; round <= rounds; round++) {
       for (const target of targets) {
         const service = running.get(target.key)!;
-        livez.get(target.key)!.push(await load(`${service.baseUrl}/livez`, LOAD_SECONDS, CONNECTIONS));
+        livez.get(target.key)!.push(await load(`${service.baseUrl}/livez`, service.child.pid, LOAD_SECONDS, CONNECTIONS));
         const idPath = ids.get(target.key);
-        if (idPath) byId.get(target.key)!.push(await load(`${service.baseUrl}${idPath}`, LOAD_SECONDS, CONNECTIONS));
+        if (idPath) byId.get(target.key)!.push(await load(`${service.baseUrl}${idPath}`, service.child.pid, LOAD_SECONDS, CONNECTIONS));
       }
       log(`service: load round ${round}/${rounds} done`);
     }
@@ -246,7 +251,7 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
     for (const target of targets) {
       const f = figures.get(target.key)!;
       details.push(
-        `${target.label}: ready in ${f.startupMs.toFixed(0)} ms, idle RSS ${f.idleRssMiB.toFixed(1)} MiB, RSS after 20k requests ${f.loadedRssMiB.toFixed(1)} MiB, /livez ${f.livez.requestsPerSecond.toFixed(0)} req/s p99 ${f.livez.p99Ms} ms${f.byId ? `, GET /items/:id ${f.byId.requestsPerSecond.toFixed(0)} req/s p99 ${f.byId.p99Ms} ms` : ''}${f.livez.errors ? ` (${f.livez.errors} errors/non-2xx)` : ''}`,
+        `${target.label}: ready in ${f.startupMs.toFixed(0)} ms, idle RSS ${f.idleRssMiB.toFixed(1)} MiB, RSS after 20k requests ${f.loadedRssMiB.toFixed(1)} MiB, /livez ${f.livez.requestsPerSecond.toFixed(0)} req/s p99 ${f.livez.p99Ms} ms, ${f.livez.cpuMicrosPerRequest.toFixed(1)} µs CPU/request${f.byId ? `, GET /items/:id ${f.byId.requestsPerSecond.toFixed(0)} req/s p99 ${f.byId.p99Ms} ms` : ''}${f.livez.errors ? ` (${f.livez.errors} errors/non-2xx)` : ''}`,
       );
       if (target.key === 'bare') continue;
       const which = target.key === minimal.key ? 'minimal' : 'default';
@@ -270,6 +275,7 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
         benchResult({ name: `${which}: RSS after 20,000 requests vs bare fastify`, unit: 'MiB', value: f.loadedRssMiB, baseline: bare.loadedRssMiB }),
         benchResult({ name: `${which}: GET /livez throughput vs bare fastify`, unit: 'req/s', value: f.livez.requestsPerSecond, baseline: bare.livez.requestsPerSecond, target: 0.8 }),
         benchResult({ name: `${which}: GET /livez p99 vs bare fastify`, unit: 'ms', value: f.livez.p99Ms, baseline: bare.livez.p99Ms }),
+        benchResult({ name: `${which}: GET /livez service CPU per request vs bare fastify`, unit: 'µs', value: f.livez.cpuMicrosPerRequest, baseline: bare.livez.cpuMicrosPerRequest }),
       );
       if (f.byId) {
         results.push(
