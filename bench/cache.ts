@@ -5,55 +5,26 @@
  * LOG_LEVEL=info (the shipped default: one access-log line per request, written synchronously
  * to stdout) and with LOG_LEVEL=warn (no request logs), which shows the cache's own effect.
  * Throughput is bounded by the load generator once the service is cheap enough (autocannon and
- * the service share the 2 cores), so the service's own CPU time per request is reported too:
- * that figure does not depend on how fast autocannon can go. Each service has a database of its own; Redis is the
- * machine's (127.0.0.1:6379, or MICROFORGE_BENCH_REDIS_URL) under a key prefix derived from the
- * service name. Rounds are taken in turn across all targets and the median kept, so a
+ * the service share the 2 cores), so the service's own CPU time per request is reported too.
+ * Each service has a database of its own; Redis is the machine's (127.0.0.1:6379, or
+ * MICROFORGE_BENCH_REDIS_URL) under a key prefix derived from the service name. Rounds are taken in turn across all targets and the median kept, so a
  * neighbour's burst on a shared machine lands on all of them.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { node24BinDir, run } from './environment.js';
+import { CONNECTIONS, LOAD_SECONDS, measureLoad, medianLoad, type Load } from './load.js';
 import { prepareService } from './prepare.js';
 import { benchResult, type BenchResult, type BenchSection } from './result.js';
-import { httpRequest, PG, processCpuMs, psql, REDIS_URL, start, type Running } from './service.js';
-import { median } from './stats.js';
+import { httpRequest, PG, psql, REDIS_URL, start, type Running } from './service.js';
 
-const LOAD_SECONDS = 3;
-const CONNECTIONS = Number(process.env.MICROFORGE_BENCH_CONNECTIONS ?? 10);
 const CACHES = ['none', 'memory', 'redis'] as const;
 const LOG_LEVELS = ['info', 'warn'] as const;
 /** The throughput the issue asks of each cache, against none. */
 const TARGETS = { memory: 3, redis: 1.5 } as const;
 type CacheKind = (typeof CACHES)[number];
 type LogLevel = (typeof LOG_LEVELS)[number];
-
-interface Load {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** The service process's CPU time per request, in microseconds (PostgreSQL's is not in it). */
-  cpuMicrosPerRequest: number;
-  errors: number;
-}
-
-async function load(url: string, pid: number | undefined): Promise<Load> {
-  const cpuBefore = processCpuMs(pid);
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: LOAD_SECONDS });
-  const cpuMicrosPerRequest = ((processCpuMs(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
-  return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, cpuMicrosPerRequest, errors: result.errors + result.timeouts + result.non2xx };
-}
-
-function medianLoad(loads: readonly Load[]): Load {
-  return {
-    requestsPerSecond: median(loads.map((one) => one.requestsPerSecond)),
-    p50Ms: median(loads.map((one) => one.p50Ms)),
-    p99Ms: median(loads.map((one) => one.p99Ms)),
-    cpuMicrosPerRequest: median(loads.map((one) => one.cpuMicrosPerRequest)),
-    errors: loads.reduce((sum, one) => sum + one.errors, 0),
-  };
-}
 
 interface Measured {
   key: string;
@@ -98,7 +69,7 @@ export async function runCacheBenchmark(options: { rounds: number; log: (line: s
     // Warm-up: JIT, connection pools and the cache itself; discarded.
     for (const target of targets) await autocannon({ url: target.url!, connections: CONNECTIONS, amount: 5_000 });
     for (let round = 1; round <= options.rounds; round++) {
-      for (const target of targets) target.loads.push(await load(target.url!, target.pid));
+      for (const target of targets) target.loads.push(await measureLoad(target.url!, target.pid));
       log(`cache: load round ${round}/${options.rounds} done`);
     }
 

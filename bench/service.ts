@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { completeSpec } from '../generators/lib/spec.js';
 import { AMQP_URL, NATS_URL, removeServiceTopology } from './broker-topology.js';
 import { cleanEnv, node24BinDir, node24Env, run } from './environment.js';
+import { CONNECTIONS, LOAD_SECONDS, measureLoad, medianLoad, type Load } from './load.js';
 import { prepareBareFastify, prepareService, serviceNameFor, type PreparedService } from './prepare.js';
 import { benchResult, type BenchResult, type BenchSection } from './result.js';
 import { median } from './stats.js';
@@ -100,34 +101,10 @@ export async function start(target: Target): Promise<Running> {
   return { child, baseUrl, startupMs: Number(process.hrtime.bigint() - started) / 1e6, stop };
 }
 
-/** CPU time (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
-export function processCpuMs(pid: number | undefined): number {
-  // The command name in field 2 may hold spaces; the fields after its closing parenthesis do not.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks * 10;
-}
-
 function rssMiB(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
   return kib / 1024;
-}
-
-interface Load {
-  requestsPerSecond: number;
-  p99Ms: number;
-  /** The service process's own CPU time per request, in µs: unlike throughput, not swayed by the load generator. */
-  cpuMicrosPerRequest: number;
-  errors: number;
-}
-
-async function load(url: string, pid: number | undefined, seconds: number, connections: number): Promise<Load> {
-  const cpuBefore = processCpuMs(pid);
-  const result = await autocannon({ url, connections, duration: seconds });
-  const cpuMicrosPerRequest = ((processCpuMs(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, cpuMicrosPerRequest, errors: result.errors + result.timeouts + result.non2xx };
 }
 
 interface TargetFigures {
@@ -136,18 +113,6 @@ interface TargetFigures {
   loadedRssMiB: number;
   livez: Load;
   byId?: Load;
-}
-
-const LOAD_SECONDS = 3;
-const CONNECTIONS = 10;
-
-function medianLoad(loads: readonly Load[]): Load {
-  return {
-    requestsPerSecond: median(loads.map((one) => one.requestsPerSecond)),
-    p99Ms: median(loads.map((one) => one.p99Ms)),
-    cpuMicrosPerRequest: median(loads.map((one) => one.cpuMicrosPerRequest)),
-    errors: loads.reduce((total, one) => total + one.errors, 0),
-  };
 }
 
 /**
@@ -179,9 +144,9 @@ async function measureUnderLoad(targets: readonly Target[], resourcePath: (targe
     for (let round = 1; round <= rounds; round++) {
       for (const target of targets) {
         const service = running.get(target.key)!;
-        livez.get(target.key)!.push(await load(`${service.baseUrl}/livez`, service.child.pid, LOAD_SECONDS, CONNECTIONS));
+        livez.get(target.key)!.push(await measureLoad(`${service.baseUrl}/livez`, service.child.pid));
         const idPath = ids.get(target.key);
-        if (idPath) byId.get(target.key)!.push(await load(`${service.baseUrl}${idPath}`, service.child.pid, LOAD_SECONDS, CONNECTIONS));
+        if (idPath) byId.get(target.key)!.push(await measureLoad(`${service.baseUrl}${idPath}`, service.child.pid));
       }
       log(`service: load round ${round}/${rounds} done`);
     }

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseBenchArguments } from '../../../bench/arguments.js';
 import { parseTimeOutput } from '../../../bench/process.js';
 import { formatJson, formatReport, formatTable } from '../../../bench/report.js';
-import { processCpuMs } from '../../../bench/service.js';
+import { processCpuMs } from '../../../bench/load.js';
 import { benchResult, verdict } from '../../../bench/result.js';
 import { formatNumber, formatRatio, mean, median, percentile } from '../../../bench/stats.js';
 
