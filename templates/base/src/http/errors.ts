@@ -53,7 +53,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send(errorBody('internal_error', 'Internal server error'));
   });
+}
 
+/** Unknown routes: answered, instrumented and logged like the context it is called in. */
+export function registerNotFound(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
     return reply.code(404).send(errorBody('not_found', `Route ${request.method} ${path} not found`));

@@ -3,13 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { SERVICE_NAME } from '../config.ts';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Marks a probe route (probes.ts): left out of the request metrics. */
-    probe?: boolean;
-  }
-}
-
 export interface Metrics {
   registry: Registry;
   httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
@@ -33,14 +26,9 @@ export function createMetrics(): Metrics {
 export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
   // One labelled child per method, route template and status, found by a string key: cheaper on
   // every request than hashing a labels object, and bounded because routes are templates.
-  // Probe routes (config.probe) are left out: kubelet's steady polling would drown the service's
-  // own traffic in the histogram, and probe outcomes are already visible in Kubernetes.
+  // The probes are not counted: they live outside the context this hook is added to (app.ts).
   const observers = new Map<string, { observe(seconds: number): void }>();
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.routeOptions.config.probe === true) {
-      done();
-      return;
-    }
     const route = request.routeOptions.url ?? 'unmatched';
     const status = String(reply.statusCode);
     const key = `${request.method} ${route} ${status}`;

@@ -1,9 +1,17 @@
-/** Kubernetes probes. They only read the lifecycle; they never change it. */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+/**
+ * Kubernetes probes. They only read the lifecycle; they never change it.
+ *
+ * The kubelet polls them every few seconds on every replica, so they are registered in a context
+ * of their own, outside the request instrumentation of app.ts: no request metrics (probe traffic
+ * would drown the service's own, and probe outcomes are visible in Kubernetes already), no
+ * access-log line, no echoed request id (the kubelet sends none and opens a new connection per
+ * probe), and one logger shared by every probe request instead of a child logger per request.
+ */
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Lifecycle, ProbeResult } from '../lifecycle.ts';
 
-/** Probes are polled every few seconds: not logged below warn, not counted in request metrics. */
-const probeOptions = { logLevel: 'warn', config: { probe: true } } as const;
+/** Probes log warnings and errors only. */
+const probeOptions = { logLevel: 'warn' } as const;
 
 function send(reply: FastifyReply, result: ProbeResult): FastifyReply {
   const { ok, ...rest } = result;
@@ -13,7 +21,11 @@ function send(reply: FastifyReply, result: ProbeResult): FastifyReply {
     .send({ status: ok ? 'ok' : 'unavailable', ...rest });
 }
 
-export function registerProbes(app: FastifyInstance, lifecycle: Lifecycle): void {
+export const probeRoutes: FastifyPluginAsync<{ lifecycle: Lifecycle }> = async (app, { lifecycle }) => {
+  // Whatever a probe logs is marked `probe: true` rather than with a request id nobody sent.
+  let probeLogger: FastifyBaseLogger | undefined;
+  app.setChildLoggerFactory((logger, _bindings, options) => (probeLogger ??= logger.child({ probe: true }, options)));
+
   app.get('/startupz', probeOptions, async (_request, reply) => {
     return send(reply, lifecycle.startup());
   });
@@ -25,4 +37,4 @@ export function registerProbes(app: FastifyInstance, lifecycle: Lifecycle): void
   app.get('/readyz', probeOptions, async (_request, reply) => {
     return send(reply, await lifecycle.readiness());
   });
-}
+};

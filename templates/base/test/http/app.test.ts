@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { HttpError } from '../../src/http/errors.ts';
-import { testApp } from '../helpers.ts';
+import { startedLifecycle, testApp } from '../helpers.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -16,13 +16,25 @@ describe('HTTP app', () => {
     assert.deepEqual(response.json(), { error: { code: 'not_found', message: 'Route GET /nowhere not found' } });
   });
 
-  it('echoes a sane x-request-id and generates one otherwise', async (t) => {
+  it('echoes a sane x-request-id and generates one otherwise, on routes and 404s but not probes', async (t) => {
     const app = await testApp();
     t.after(() => app.close());
-    assert.equal((await app.inject({ url: '/livez', headers: { 'x-request-id': 'req-42' } })).headers['x-request-id'], 'req-42');
-    assert.match(String((await app.inject({ url: '/livez' })).headers['x-request-id']), UUID);
-    const injected = await app.inject({ url: '/livez', headers: { 'x-request-id': 'bad id\twith spaces' } });
+    assert.equal((await app.inject({ url: '/metrics', headers: { 'x-request-id': 'req-42' } })).headers['x-request-id'], 'req-42');
+    assert.match(String((await app.inject({ url: '/metrics' })).headers['x-request-id']), UUID);
+    const injected = await app.inject({ url: '/metrics', headers: { 'x-request-id': 'bad id\twith spaces' } });
     assert.match(String(injected.headers['x-request-id']), UUID);
+    assert.equal((await app.inject({ url: '/nowhere', headers: { 'x-request-id': 'req-43' } })).headers['x-request-id'], 'req-43');
+    assert.equal((await app.inject({ url: '/livez', headers: { 'x-request-id': 'req-44' } })).headers['x-request-id'], undefined);
+  });
+
+  it('closes every connection once shutdown begins, so keep-alive clients move to another replica', async (t) => {
+    const lifecycle = startedLifecycle();
+    const app = await testApp({ lifecycle });
+    t.after(() => app.close());
+    assert.notEqual((await app.inject({ url: '/metrics' })).headers['connection'], 'close');
+    lifecycle.beginShutdown();
+    assert.equal((await app.inject({ url: '/metrics' })).headers['connection'], 'close');
+    assert.equal((await app.inject({ url: '/nowhere' })).headers['connection'], 'close');
   });
 
   it('logs one line per request, with its request id, and none for probes', async (t) => {
