@@ -16,7 +16,8 @@ export class AccessLogController extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    // reply.log carries the request id and honours each route's logLevel (probes log at warn).
+    // reply.log carries the request id and honours each route's logLevel; the probes' shared
+    // logger is at warn, so they write no line here.
     const line = {
       method: request.method,
       url: request.url,

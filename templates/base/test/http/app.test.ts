@@ -3,9 +3,22 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { HttpError } from '../../src/http/errors.ts';
+import { Lifecycle } from '../../src/lifecycle.ts';
 import { startedLifecycle, testApp } from '../helpers.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A logger at info whose lines land, parsed, in `lines`. */
+function capturedLog() {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+      callback();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
 
 describe('HTTP app', () => {
   it('answers unknown routes with a JSON 404', async (t) => {
@@ -38,14 +51,8 @@ describe('HTTP app', () => {
   });
 
   it('logs one line per request, with its request id, and none for probes', async (t) => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-        callback();
-      },
-    });
-    const app = await testApp({ logger: pino({ level: 'info' }, sink) });
+    const { logger, lines } = capturedLog();
+    const app = await testApp({ logger });
     t.after(() => app.close());
     await app.inject({ url: '/nowhere?x=1', headers: { 'x-request-id': 'req-7' } });
     await app.inject({ url: '/livez' });
@@ -55,6 +62,27 @@ describe('HTTP app', () => {
     assert.equal(lines[0]?.['statusCode'], 404);
     assert.equal(lines[0]?.['url'], '/nowhere?x=1');
     assert.equal(typeof lines[0]?.['responseTimeMs'], 'number');
+  });
+
+  it('answers a failing probe with the one error shape, logged as a probe rather than under a request id', async (t) => {
+    const { logger, lines } = capturedLog();
+    const broken = new Lifecycle({
+      checkTimeoutMs: 100,
+      stallDetector: {
+        stallReason() {
+          throw new Error('detector bug');
+        },
+      },
+    });
+    const app = await testApp({ logger, lifecycle: broken });
+    t.after(() => app.close());
+    const response = await app.inject({ url: '/livez', headers: { 'x-request-id': 'req-9' } });
+    assert.equal(response.statusCode, 500);
+    assert.deepEqual(response.json(), { error: { code: 'internal_error', message: 'Internal server error' } });
+    assert.equal(lines.length, 1, JSON.stringify(lines));
+    assert.equal(lines[0]?.['msg'], 'request failed');
+    assert.equal(lines[0]?.['probe'], true);
+    assert.equal(lines[0]?.['requestId'], undefined);
   });
 
   it('answers malformed JSON with a JSON 400', async (t) => {
