@@ -7,7 +7,7 @@ export const component: Component = {
   includedIn: () => true,
   templateDirs: () => ['base'],
   packageJson: (context) => ({
-    dependencies: pinned('fastify', '@fastify/type-provider-typebox', 'typebox', 'pino', 'prom-client', 'yaml'),
+    dependencies: pinned('fastify', '@fastify/type-provider-typebox', 'typebox', 'ajv', 'ajv-formats', 'pino', 'prom-client', 'yaml'),
     devDependencies: pinned('typescript', '@types/node', 'esbuild'),
     scripts: {
       // Bundles for production (build.mjs); type checking is `typecheck`, which CI runs first.

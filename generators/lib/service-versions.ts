@@ -10,6 +10,9 @@ export const SERVICE_VERSIONS = {
   pino: '10.4.0',
   'prom-client': '15.1.3',
   yaml: '2.9.1',
+  // request validation (src/http/validation.ts): the same versions fastify's own compiler uses
+  ajv: '8.20.0',
+  'ajv-formats': '3.0.1',
   pg: '8.23.1',
   'lru-cache': '11.5.3',
   ioredis: '5.9.3',

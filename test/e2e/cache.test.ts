@@ -90,7 +90,7 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
   let b: HardenedProcess;
   let redis: PrivateRedis | undefined;
 
-  async function startReplica(): Promise<HardenedProcess> {
+  async function startReplica(redisUrl = redis?.url, logLevel = 'info'): Promise<HardenedProcess> {
     const port = await freePort();
     const replica = await startHardened({
       cwd: repo,
@@ -99,10 +99,10 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
       port,
       env: {
         NODE_ENV: 'production',
-        LOG_LEVEL: 'info',
+        LOG_LEVEL: logLevel,
         HOST: '127.0.0.1',
         DATABASE_URL: database.url,
-        ...(redis ? { REDIS_URL: redis.url } : {}),
+        ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
       },
     });
     await replica.waitForHttp('/readyz', { timeoutMs: 30_000 });
@@ -251,6 +251,25 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
         await load.catch(() => undefined);
       }
     }, 2 * MINUTES);
+  }
+
+  if (kind === 'redis') {
+    it('never logs the Redis password when Redis rejects it', async () => {
+      const guarded = await startPrivateRedis({ password: 'the-right-password' });
+      const wrong = 'WrongSecret-9f3c1b';
+      const replica = await startReplica(`redis://:${wrong}@127.0.0.1:${guarded.port}`, 'debug');
+      try {
+        // Reads go to the database while the cache refuses the service; the failure is logged.
+        const created = await http<Item>(`${replica.baseUrl}/items`, { body: { name: 'auth', quantity: 1 } });
+        expect(created.status).toBe(201);
+        expect((await read(replica, created.json!.id))?.id).toBe(created.json!.id);
+        await until('the rejected AUTH to be logged', async () => /WRONGPASS|invalid username-password/i.test(replica.output()), 10_000);
+        expect(replica.output()).not.toContain(wrong);
+      } finally {
+        await replica.stop({ graceMs: 15_000 });
+        await guarded.stop();
+      }
+    }, MINUTES);
   }
 
   it('shuts both replicas down cleanly', async () => {

@@ -23,6 +23,7 @@ import {
   psql,
   runCli,
   startBuiltService,
+  startTcpProxy,
   useE2eCleanup,
   waitUntil,
   type BrokerKind,
@@ -37,6 +38,26 @@ useE2eCleanup(120_000);
 const MINUTES = 60_000;
 const RESOURCE = 'item';
 const DISTINCT = 1000;
+/** The database outage the service must ride through without losing or dead-lettering a command. */
+const DATABASE_OUTAGE_MS = 60_000;
+/** The broker outage during which HTTP must keep serving and every replica stay ready. */
+const BROKER_OUTAGE_MS = 10_000;
+
+/** Ends what a fault test started, whatever happened. */
+async function tearDown(service: BuiltService, proxy: { stop(): Promise<void> }, client: { close(): Promise<void> }, database: TestDatabase): Promise<void> {
+  service.child.kill('SIGTERM');
+  await service.exited;
+  await proxy.stop();
+  await client.close();
+  await database.drop();
+}
+
+/** `url` with its port replaced (to route a dependency through a proxy the test owns). */
+function throughPort(url: string, port: number): string {
+  const parsed = new URL(url);
+  parsed.host = `127.0.0.1:${port}`;
+  return parsed.toString();
+}
 
 type Semantics = 'at-least-once' | 'at-most-once';
 interface Scenario {
@@ -192,6 +213,107 @@ describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ b
     await client.close();
     await database.drop();
   }, 4 * MINUTES);
+  if (semantics === 'at-least-once') {
+    it(`rides through a ${DATABASE_OUTAGE_MS / 1000} s database outage: HTTP answers 503 with Retry-After, 0 commands lost, 0 dead-lettered`, async () => {
+      const database = await createTestDatabase('mq_db_outage');
+      const proxy = await startTcpProxy(5432);
+      const client = await openTestBroker(broker, names);
+      const lines: string[] = [];
+      const service = startService(repo, { DATABASE_URL: throughPort(database.url, proxy.port), ...client.serviceEnv }, lines, await freePort());
+      const base = `http://127.0.0.1:${service.port}`;
+      try {
+        await waitReady(service);
+        const resourceId = randomUUID();
+        const commands = Array.from({ length: 500 }, () => adjust(randomUUID(), resourceId, 1));
+        await client.publish(commands.slice(0, 100));
+        await waitUntil('the first commands to apply', async () => ((await quantityOf(database, resourceId)) >= 50 ? true : undefined), 60_000, 20);
+
+        await proxy.cut();
+        const cutAt = Date.now();
+        // Commands keep arriving while the database is away.
+        await client.publish(commands.slice(100));
+        const during = await http(`${base}/items?limit=1`, { timeoutMs: 15_000 });
+        const answeredInMs = Date.now() - cutAt;
+        expect({ status: during.status, retryAfter: during.headers['retry-after'] }).toEqual({ status: 503, retryAfter: '5' });
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, DATABASE_OUTAGE_MS - (Date.now() - cutAt))));
+        await proxy.restore();
+        const restoredAt = Date.now();
+        await waitUntil('every command to apply', async () => ((await quantityOf(database, resourceId)) >= commands.length ? true : undefined), 120_000, 50);
+        const recoveryMs = Date.now() - restoredAt;
+        await waitUntil('the queue to drain', async () => ((await client.pendingCommands()) === 0 ? true : undefined), 60_000, 200);
+
+        const deadLetters = await client.deadLetters();
+        const unavailableLogs = lines.filter((line) => line.includes('a dependency is unavailable')).length;
+        process.stdout.write(
+          `${broker}: ${DATABASE_OUTAGE_MS / 1000} s database outage with ${commands.length} commands: quantity ${await quantityOf(database, resourceId)}, ` +
+            `${deadLetters.length} dead-lettered, HTTP 503 after ${answeredInMs} ms, all applied ${recoveryMs} ms after the database returned, ` +
+            `${unavailableLogs} 'unavailable' log lines\n`,
+        );
+        expect(await quantityOf(database, resourceId)).toBe(commands.length);
+        expect(deadLetters.map((message) => message.id)).toEqual([]);
+        expect(answeredInMs).toBeLessThan(10_000);
+        // Rate-limited: a line per distinct error per 10 s, not one per attempt.
+        expect(unavailableLogs).toBeLessThan(60);
+        expect(service.child.exitCode).toBeNull();
+      } finally {
+        await tearDown(service, proxy, client, database);
+      }
+    }, 5 * MINUTES);
+
+    it(`keeps serving and stays ready through a ${BROKER_OUTAGE_MS / 1000} s broker outage; accepted work completes once it returns`, async () => {
+      const database = await createTestDatabase('mq_broker_outage');
+      const client = await openTestBroker(broker, names);
+      const brokerUrlKey = Object.keys(client.serviceEnv)[0] as string;
+      const brokerUrl = client.serviceEnv[brokerUrlKey] as string;
+      const proxy = await startTcpProxy(Number(new URL(brokerUrl).port));
+      const lines: string[] = [];
+      const service = startService(repo, { DATABASE_URL: database.url, [brokerUrlKey]: throughPort(brokerUrl, proxy.port) }, lines, await freePort());
+      const base = `http://127.0.0.1:${service.port}`;
+      const json = { 'content-type': 'application/json' };
+      try {
+        await waitReady(service);
+        await proxy.cut();
+        const cutAt = Date.now();
+        const notReady: number[] = [];
+        const statusUrls: string[] = [];
+        let requests = 0;
+        while (Date.now() - cutAt < BROKER_OUTAGE_MS) {
+          const ready = await http(`${base}/readyz`, { timeoutMs: 5_000 });
+          if (ready.status !== 200) notReady.push(ready.status);
+          const created = await http(`${base}/items`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'w', quantity: 1 }) });
+          expect(created.status).toBe(201);
+          const accepted = await http(`${base}/items/${(created.json as { id: string }).id}/adjustments`, {
+            method: 'POST',
+            headers: { ...json, 'if-match': created.headers['etag'] ?? '' },
+            body: JSON.stringify({ delta: 2 }),
+          });
+          expect(accepted.status).toBe(202);
+          statusUrls.push(accepted.headers['location'] ?? '');
+          requests += 3;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        await proxy.restore();
+        const restoredAt = Date.now();
+        for (const url of statusUrls) {
+          await waitUntil('the adjustment to finish', async () => {
+            const body = (await http(`${base}${url}`)).json as { status: string };
+            return body.status === 'pending' ? undefined : body.status;
+          }, 60_000, 100);
+          expect(((await http(`${base}${url}`)).json as { status: string }).status).toBe('done');
+        }
+        const recoveryMs = Date.now() - restoredAt;
+        process.stdout.write(
+          `${broker}: ${BROKER_OUTAGE_MS / 1000} s broker outage: ${requests} requests, ${notReady.length} not-ready answers, ` +
+            `${statusUrls.length} adjustments accepted meanwhile, all done ${recoveryMs} ms after the broker returned\n`,
+        );
+        expect(notReady).toEqual([]);
+        expect(recoveryMs).toBeLessThan(15_000);
+      } finally {
+        await tearDown(service, proxy, client, database);
+      }
+    }, 3 * MINUTES);
+  }
+
   it('queued adjustments over HTTP: 202 and a status URL, worked off through the broker, versions decide', async () => {
     const database = await createTestDatabase('mq_http');
     const client = await openTestBroker(broker, names);

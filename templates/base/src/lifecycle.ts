@@ -6,9 +6,15 @@
 
 export type Phase = 'starting' | 'started' | 'stopping' | 'stopped';
 
-/** A dependency that readiness depends on (a database, a broker, a cache...). */
+/** A dependency that readiness reports (a database, a broker, a cache...). */
 export interface DependencyCheck {
   name: string;
+  /**
+   * false: reported in /readyz (its state, its error) but the replica stays ready when it fails,
+   * because the replica still serves without it (a broker behind an outbox: every replica would
+   * otherwise leave the Service at once while CRUD keeps working). Defaults to true.
+   */
+  gatesReadiness?: boolean;
   /** Resolves when the dependency answers; rejects (or does not settle in time) when it does not. */
   check(signal: AbortSignal): Promise<void>;
 }
@@ -27,6 +33,8 @@ export interface StallDetector {
 export interface CheckResult {
   name: string;
   ok: boolean;
+  /** Whether a failure of this check makes the replica unready. */
+  gatesReadiness: boolean;
   durationMs: number;
   error?: string;
 }
@@ -135,7 +143,7 @@ export class Lifecycle {
     if (phase === 'starting') return { ok: false, phase, reason: 'start-up has not finished', checks: [] };
     if (phase !== 'started') return { ok: false, phase, reason: 'shutting down', checks: [] };
     const checks = await Promise.all(this.#checks.map((check) => this.#run(check)));
-    const failed = checks.filter((check) => !check.ok).map((check) => check.name);
+    const failed = checks.filter((check) => !check.ok && check.gatesReadiness).map((check) => check.name);
     return failed.length === 0
       ? { ok: true, phase, checks }
       : { ok: false, phase, reason: `dependency check failed: ${failed.join(', ')}`, checks };
@@ -164,11 +172,12 @@ export class Lifecycle {
     });
     try {
       await Promise.race([check.check(controller.signal), timeout]);
-      return { name: check.name, ok: true, durationMs: elapsed(started) };
+      return { name: check.name, ok: true, gatesReadiness: check.gatesReadiness ?? true, durationMs: elapsed(started) };
     } catch (error) {
       return {
         name: check.name,
         ok: false,
+        gatesReadiness: check.gatesReadiness ?? true,
         durationMs: elapsed(started),
         error: error instanceof Error ? error.message : String(error),
       };

@@ -48,6 +48,22 @@ describe('Lifecycle', () => {
     );
   });
 
+  it('stays ready while a check that does not gate readiness fails, and still reports it', async () => {
+    const lifecycle = new Lifecycle({ checkTimeoutMs: 100 });
+    lifecycle.registerCheck({ name: 'database', check: async () => undefined });
+    lifecycle.registerCheck({ name: 'broker', gatesReadiness: false, check: async () => Promise.reject(new Error('connection refused')) });
+    lifecycle.markStarted();
+    const readiness = await lifecycle.readiness();
+    assert.equal(readiness.ok, true);
+    assert.deepEqual(
+      readiness.checks.map(({ name, ok, gatesReadiness, error }) => ({ name, ok, gatesReadiness, error })),
+      [
+        { name: 'database', ok: true, gatesReadiness: true, error: undefined },
+        { name: 'broker', ok: false, gatesReadiness: false, error: 'connection refused' },
+      ],
+    );
+  });
+
   it('rejects two checks with the same name', () => {
     const lifecycle = new Lifecycle({ checkTimeoutMs: 50 });
     lifecycle.registerCheck({ name: 'db', check: async () => {} });

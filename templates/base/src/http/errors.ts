@@ -3,10 +3,16 @@
  * a precise message; server errors are logged in full and answered without internals.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isDependencyUnavailable } from '../dependency-errors.ts';
+import { rateLimitedLog } from '../rate-limited-log.ts';
+import { validationMessage, validationProblems, type ValidationProblem } from './validation.ts';
 
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; details?: ValidationProblem[] };
 }
+
+/** What a client is told to wait before retrying when a dependency is down. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -39,12 +45,23 @@ const CLIENT_ERROR_CODES: Record<number, string> = {
 };
 
 export function registerErrorHandling(app: FastifyInstance): void {
+  // An outage fails every request the same way: log it once per interval, not once per request.
+  const warnUnavailable = rateLimitedLog(app.log, 10_000);
   app.setErrorHandler<FastifyError | HttpError>((error, request, reply) => {
     if (error instanceof HttpError) {
+      if (error.statusCode === 503) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
       return reply.code(error.statusCode).send(errorBody(error.code, error.message));
     }
     if ('validation' in error && error.validation !== undefined) {
-      return reply.code(400).send(errorBody('validation_failed', error.message));
+      const details = validationProblems(error.validation, error.validationContext ?? 'request');
+      return reply.code(400).send({ error: { code: 'validation_failed', message: validationMessage(details), details } });
+    }
+    if (isDependencyUnavailable(error)) {
+      warnUnavailable(error, 'a dependency is unavailable: answering 503');
+      return reply
+        .code(503)
+        .header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
+        .send(errorBody('service_unavailable', 'a dependency of this service is unavailable; retry later'));
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

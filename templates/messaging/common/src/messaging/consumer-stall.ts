@@ -5,9 +5,16 @@
  */
 import type { Broker } from './broker.ts';
 
-export function consumerStallDetector(broker: Pick<Broker, 'progress'>, thresholdMs: number, now: () => number = Date.now) {
+export function consumerStallDetector(
+  broker: Pick<Broker, 'progress'>,
+  thresholdMs: number,
+  now: () => number = Date.now,
+  /** Deliveries waiting for an unavailable dependency: not a stall (a restart would not help). */
+  waitingForDependency: () => number = () => 0,
+) {
   return {
     stallReason(): string | undefined {
+      if (waitingForDependency() > 0) return undefined;
       const { inFlight, waiting, lastSettledAt } = broker.progress();
       const idleMs = now() - lastSettledAt;
       if ((waiting ?? 0) > 0 && inFlight > 0 && idleMs > thresholdMs) {

@@ -1,13 +1,19 @@
 /**
  * The command consumer, broker-neutral: parse → validate → dispatch by `type` → outcome. The
  * adapter settles the delivery from the outcome (ack, retry later, dead-letter) according to
- * the delivery semantics. Poison messages (bad JSON, unknown type, invalid data) go to the
- * dead-letter queue at once; failures of the effect (database down, deadlock) are retried with
+ * the delivery semantics. Poison messages (bad JSON, unknown type, invalid data, a permanent
+ * failure) go to the dead-letter queue at once. A dependency that is unavailable (connection
+ * refused or lost, a timeout, a failover: src/dependency-errors.ts) is not the message's fault:
+ * the handler waits for it, holding the delivery (so consumption pauses: every in-flight slot
+ * waits) and retrying with capped backoff for up to DEPENDENCY_PATIENCE_MS, without spending a
+ * delivery. Other failures of the effect (a deadlock, a version not there yet) are retried with
  * exponential backoff until the broker's delivery limit dead-letters them.
  */
 import { Compile } from 'typebox/compile';
 import type { TSchema, Static } from 'typebox';
+import { isDependencyUnavailable } from '../dependency-errors.ts';
 import type { Logger } from '../logger.ts';
+import { rateLimitedLog } from '../rate-limited-log.ts';
 import type { Delivery, DeliveryHandler, DeliverySemantics, Outcome } from './broker.ts';
 import { parseEnvelope } from './envelope.ts';
 
@@ -51,6 +57,16 @@ export function retryDelayMs(deliveryCount: number, policy: RetryPolicy, random:
   return Math.round(exponential / 2 + (random() * exponential) / 2);
 }
 
+/**
+ * How long one delivery waits for an unavailable dependency before it counts as a failed attempt.
+ * Below the NATS adapter's 5-minute handling limit (after which the server redelivers), so a
+ * held message is never handled twice at once. A message is dead-lettered for an outage only
+ * after MESSAGING_MAX_DELIVERIES such waits (20 minutes with the default 5).
+ */
+export const DEPENDENCY_PATIENCE_MS = 4 * 60_000;
+/** The longest pause between two attempts while waiting: recovery is noticed within this. */
+export const DEPENDENCY_RETRY_MAX_MS = 2_000;
+
 export interface ConsumerOptions {
   handlers: Readonly<Record<string, CommandHandler<any>>>;
   logger: Logger;
@@ -58,15 +74,68 @@ export interface ConsumerOptions {
   semantics: DeliverySemantics;
   /** The broker's delivery limit (MESSAGING_MAX_DELIVERIES). */
   maxDeliveries: number;
+  /** Aborted when the service stops consuming: deliveries waiting for a dependency give up then. */
+  signal?: AbortSignal;
+  /** Defaults to DEPENDENCY_PATIENCE_MS (tests use less). */
+  dependencyPatienceMs?: number;
 }
 
-export function createCommandConsumer(options: ConsumerOptions): DeliveryHandler {
-  const { handlers, logger, retry, semantics, maxDeliveries } = options;
+export interface CommandConsumer extends DeliveryHandler {
+  /** Deliveries waiting for an unavailable dependency right now (the stall detector lets them be). */
+  waitingForDependency(): number;
+}
+
+/**
+ * A correlation id as the publisher sent it, if it can be logged and stored: a NUL character or a
+ * lone surrogate would make the database refuse the row that carries it (and so fail a valid
+ * command), and an unbounded one would bloat every log line.
+ */
+function usableCorrelationId(value: string | undefined): string | undefined {
+  if (value === undefined || value === '' || value.length > 200 || value.includes('\u0000') || !value.isWellFormed()) return undefined;
+  return value;
+}
+
+const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+export function createCommandConsumer(options: ConsumerOptions): CommandConsumer {
+  const { handlers, logger, retry, semantics, maxDeliveries, signal, dependencyPatienceMs = DEPENDENCY_PATIENCE_MS } = options;
+  const warnWaiting = rateLimitedLog(logger, 10_000);
+  let waiting = 0;
+
+  /** Runs the handler, waiting out an unavailable dependency; throws what is not that (or what outlasted the patience). */
+  async function handleWaitingForDependencies(run: () => Promise<void>): Promise<void> {
+    const giveUpAt = Date.now() + dependencyPatienceMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await run();
+        return;
+      } catch (error) {
+        if (!isDependencyUnavailable(error) || Date.now() >= giveUpAt || signal?.aborted) throw error;
+        warnWaiting(error, 'a dependency is unavailable: command consumption waits for it (no delivery is spent)');
+        waiting += 1;
+        try {
+          await sleep(Math.min(DEPENDENCY_RETRY_MAX_MS, retry.baseDelayMs * 2 ** (attempt - 1)), signal);
+        } finally {
+          waiting -= 1;
+        }
+      }
+    }
+  }
+
   // Schemas compiled once: checking data against an interpreted schema cost more CPU than
   // parsing the command. A Map, so a type like "__proto__" finds nothing.
   const byType = new Map(Object.entries(handlers).map(([type, handler]) => [type, { handler, validator: Compile(handler.schema) }]));
-  return async (delivery: Delivery): Promise<Outcome> => {
-    const correlationId = delivery.correlationId ?? delivery.messageId ?? 'none';
+  const consume = async (delivery: Delivery): Promise<Outcome> => {
+    const correlationId = usableCorrelationId(delivery.correlationId) ?? usableCorrelationId(delivery.messageId) ?? 'none';
     const log = logger.child({ correlationId, messageId: delivery.messageId, deliveryCount: delivery.deliveryCount });
     const parsed = parseEnvelope(delivery.body, delivery.messageId);
     if (!parsed.ok) {
@@ -88,13 +157,14 @@ export function createCommandConsumer(options: ConsumerOptions): DeliveryHandler
       return { kind: 'dead-letter', reason };
     }
     try {
-      await handler.handle(envelope.data, {
+      const context = {
         messageId: envelope.id,
         correlationId,
         deliveryCount: delivery.deliveryCount,
         finalAttempt: semantics === 'at-most-once' || delivery.deliveryCount >= maxDeliveries,
         logger: log.child({ type: envelope.type }),
-      });
+      };
+      await handleWaitingForDependencies(() => handler.handle(envelope.data, context));
       log.debug({ type: envelope.type }, 'command handled');
       return { kind: 'ack' };
     } catch (error) {
@@ -107,4 +177,5 @@ export function createCommandConsumer(options: ConsumerOptions): DeliveryHandler
       return { kind: 'retry', reason: error instanceof Error ? error.message : String(error), delayMs };
     }
   };
+  return Object.assign(consume, { waitingForDependency: () => waiting });
 }

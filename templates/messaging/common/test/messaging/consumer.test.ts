@@ -38,6 +38,13 @@ describe('createCommandConsumer', () => {
     },
   });
 
+  it('replaces a correlation id it could not store (NUL, lone surrogate, too long) with the message id', async () => {
+    for (const correlationId of ['a\u0000b', '\ud800', 'x'.repeat(500)]) {
+      assert.deepEqual(await consumer(delivery({ id: 'm-c', type: 'add', data: { n: 1 } }, { messageId: 'm-c', correlationId })), { kind: 'ack' });
+      assert.equal(seen.at(-1)?.correlationId, 'm-c');
+    }
+  });
+
   it('hands valid commands to their handler with the id and correlation id, then acks', async () => {
     assert.deepEqual(await consumer(delivery({ id: 'm-1', type: 'add', data: { n: 2 } }, { messageId: 'm-1' })), { kind: 'ack' });
     assert.deepEqual(seen.at(-1), { data: { n: 2 }, messageId: 'm-1', correlationId: 'corr-1' });
@@ -116,5 +123,65 @@ describe('consumerStallDetector', () => {
     assert.equal(at(0, 5, 0), undefined, 'nothing in flight: the consumer is idle or disconnected, readiness covers that');
     assert.equal(at(2, 0, 0), undefined, 'nothing waiting: a slow handler, not a stall');
     assert.equal(at(2, undefined, 0), undefined, 'queue depth unknown');
+  });
+});
+
+describe('createCommandConsumer while a dependency is unavailable', () => {
+  const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+  function consumerFailing(failures: number, options: { patienceMs?: number; signal?: AbortSignal } = {}) {
+    let calls = 0;
+    const consumer = createCommandConsumer({
+      logger,
+      retry: { baseDelayMs: 10, maxDelayMs: 1000 },
+      semantics: 'at-least-once',
+      maxDeliveries: 2,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.patienceMs === undefined ? {} : { dependencyPatienceMs: options.patienceMs }),
+      handlers: {
+        add: commandHandler({
+          schema: Type.Object({ n: Type.Integer() }),
+          async handle() {
+            calls += 1;
+            if (calls <= failures) throw refused();
+          },
+        }),
+      },
+    });
+    return { consumer, calls: () => calls };
+  }
+
+  it('waits for it without spending a delivery, even on the last delivery, then acks', async () => {
+    const { consumer, calls } = consumerFailing(5);
+    const outcome = await consumer(delivery({ id: 'm-w', type: 'add', data: { n: 1 } }, { deliveryCount: 2 }));
+    assert.deepEqual(outcome, { kind: 'ack' });
+    assert.equal(calls(), 6);
+  });
+
+  it('counts as a failed attempt (retry, never dead-letter) once the wait outlasts its patience', async () => {
+    const { consumer } = consumerFailing(1_000, { patienceMs: 100 });
+    const outcome = await consumer(delivery({ id: 'm-p', type: 'add', data: { n: 1 } }));
+    assert.equal(outcome.kind, 'retry');
+  });
+
+  it('reports the waiting deliveries, so the stall detector leaves them be', async () => {
+    const { consumer } = consumerFailing(3);
+    const handling = consumer(delivery({ id: 'm-s', type: 'add', data: { n: 1 } }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(consumer.waitingForDependency(), 1);
+    const detector = consumerStallDetector({ progress: () => ({ inFlight: 1, waiting: 10, lastSettledAt: 0 }) }, 1000, () => 10_000, consumer.waitingForDependency);
+    assert.equal(detector.stallReason(), undefined);
+    await handling;
+    assert.equal(consumer.waitingForDependency(), 0);
+  });
+
+  it('lets go at once when consumption stops', async () => {
+    const controller = new AbortController();
+    const { consumer } = consumerFailing(1_000, { signal: controller.signal });
+    const started = Date.now();
+    const handling = consumer(delivery({ id: 'm-a', type: 'add', data: { n: 1 } }));
+    setTimeout(() => controller.abort(), 50);
+    assert.equal((await handling).kind, 'retry');
+    assert.ok(Date.now() - started < 2_000);
   });
 });

@@ -111,7 +111,8 @@ const STREAM_SUBJECT_OVERLAP = 10065;
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 const EVENTS_MAX_AGE_MS = 7 * 24 * 60 * 60_000;
 const DEAD_LETTER_MAX_AGE_MS = 30 * 24 * 60 * 60_000;
-const CONNECT_BACKOFF_MS = { first: 250, max: 10_000 };
+// Bounded low: once the server is back, a replica is consuming again within ~2 s.
+const CONNECT_BACKOFF_MS = { first: 250, max: 2_000 };
 const PUBLISH_TIMEOUT_MS = 5_000;
 /** consumer info is cheap but not free: `progress()` refreshes `waiting` at most this often. */
 const WAITING_REFRESH_MS = 5_000;

@@ -28,7 +28,8 @@ export interface RabbitmqBrokerOptions {
 }
 
 const RECONNECT_BASE_MS = 200;
-const RECONNECT_MAX_MS = 10_000;
+// Bounded low: once the broker is back, a replica is consuming and publishing again within ~2 s.
+const RECONNECT_MAX_MS = 2_000;
 const WAITING_POLL_MS = 5_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

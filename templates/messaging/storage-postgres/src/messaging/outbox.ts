@@ -83,6 +83,15 @@ export interface OutboxRelayOptions {
 }
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+const EXPIRE_EVERY_MS = 60_000;
+/**
+ * An accepted command still pending after this long is failed, with the reason: its message was
+ * dead-lettered or lost, and its status URL must not say "pending" forever. Longer than the most a
+ * command can legitimately take: MESSAGING_MAX_DELIVERIES (5) waits of up to 4 minutes for an
+ * unavailable dependency, plus retry backoff. The consumer never applies a command whose status
+ * has expired (src/{resources}/commands.ts), so "failed" stays true.
+ */
+export const PENDING_COMMAND_EXPIRY_MINUTES = 30;
 /**
  * How long a claim holds before another replica may publish the rows again. Longer than a
  * broker confirm takes when it works (the publish is abandoned well before: see below), short
@@ -106,6 +115,7 @@ export class OutboxRelay {
   /** Set by notify() while a batch runs, so that notification is not lost. */
   #notified = false;
   #lastPruneAt = 0;
+  #lastExpiryAt = 0;
   #failures = 0;
 
   constructor(options: OutboxRelayOptions) {
@@ -172,6 +182,7 @@ export class OutboxRelay {
       try {
         published = await this.publishBatch();
         this.#failures = 0;
+        await this.#expirePendingCommands();
         await this.#pruneInbox();
       } catch (error) {
         this.#failures += 1;
@@ -199,6 +210,13 @@ export class OutboxRelay {
     }
   }
 
+  async #expirePendingCommands(): Promise<void> {
+    if (Date.now() - this.#lastExpiryAt < EXPIRE_EVERY_MS) return;
+    this.#lastExpiryAt = Date.now();
+    const expired = await expirePendingCommands(this.#options.pool, PENDING_COMMAND_EXPIRY_MINUTES);
+    if (expired > 0) this.#options.logger.warn({ expired, afterMinutes: PENDING_COMMAND_EXPIRY_MINUTES }, 'accepted commands never completed: marked failed');
+  }
+
   async #pruneInbox(): Promise<void> {
     if (Date.now() - this.#lastPruneAt < PRUNE_EVERY_MS) return;
     this.#lastPruneAt = Date.now();
@@ -208,4 +226,15 @@ export class OutboxRelay {
       commandStatusRetentionHours,
     ]);
   }
+}
+
+/** Fails every command pending for longer than `minutes`; returns how many. */
+export async function expirePendingCommands(pool: pg.Pool, minutes: number): Promise<number> {
+  const { rowCount } = await pool.query(
+    `update command_status set status = 'failed', updated_at = now(),
+            error = 'not completed within ' || $1::text || ' minutes of being accepted (its message was dead-lettered or lost); submit it again'
+      where status = 'pending' and created_at < now() - make_interval(mins => $1)`,
+    [minutes],
+  );
+  return rowCount ?? 0;
 }

@@ -8,6 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ErrorJson } from '../http/error-schema.ts';
 import { etagFor, requiredIfMatchVersions } from '../http/etag.ts';
 import { HttpError } from '../http/errors.ts';
 import { overrideErrors, settingsFromOverrides, type SettingOverrides } from './dynamic-settings.ts';
@@ -30,7 +31,6 @@ const SettingsJson = Type.Object({
   settings: Type.Record(Type.String(), Type.Unknown()),
 });
 
-const ErrorJson = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
