@@ -3,7 +3,11 @@
  * applies the difference with the same 3-way merge as `add`. `--check` only tells (exit 1 when
  * the repo is behind), for CI.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DRIFT_EXPLANATION, generatedDrift } from '../../generators/lib/drift.js';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
+import { renderRepo } from '../../generators/lib/render.js';
 import type { CommandContext } from './new-command.js';
 import { describePlan, planAsJson, planRepoUpdate, runRepoUpdate, startRepoCommand } from './repo-update.js';
 import { UPDATE_FLAGS } from './update-arguments.js';
@@ -26,13 +30,27 @@ export async function upgradeCommand(argv: readonly string[], context: CommandCo
   const { args, directory, previous } = started;
   if (args.check) {
     const changes = (await planRepoUpdate({ directory, previous, nextSpec: previous.spec, reporter: context.reporter })).filter((change) => change.kind !== 'keep');
-    if (args.json) context.reporter.info(planAsJson(changes, { command: 'upgrade --check', upToDate: changes.length === 0 }));
-    else if (changes.length === 0) context.reporter.info(`Up to date with microforge ${GENERATOR_VERSION}.`);
+    const planned = new Set(changes.map((change) => change.path));
+    const drift = generatedDrift(renderRepo(previous.spec), (path) => {
+      const absolute = join(directory, path);
+      return existsSync(absolute) ? readFileSync(absolute) : undefined;
+    }).filter((file) => !planned.has(file.path));
+    const upToDate = changes.length === 0 && drift.length === 0;
+    if (args.json) {
+      context.reporter.info(planAsJson(changes, { command: 'upgrade --check', upToDate, drift: drift.map((file) => ({ ...file, owner: 'generated' })), ...(drift.length ? { driftExplanation: DRIFT_EXPLANATION } : {}) }));
+    } else if (upToDate) context.reporter.info(`Up to date with microforge ${GENERATOR_VERSION}.`);
     else {
-      context.reporter.info(`Behind microforge ${GENERATOR_VERSION}: ${changes.length} file(s) would change (run microforge upgrade):`);
-      for (const line of describePlan(changes, 'plan')) context.reporter.info(line);
+      if (changes.length > 0) {
+        context.reporter.info(`Behind microforge ${GENERATOR_VERSION}: ${changes.length} file(s) would change (run microforge upgrade):`);
+        for (const line of describePlan(changes, 'plan')) context.reporter.info(line);
+      }
+      if (drift.length > 0) {
+        context.reporter.info(`Drift: ${drift.length} generator-owned file(s) differ from what microforge ${GENERATOR_VERSION} renders for this repo's choices:`);
+        for (const file of drift) context.reporter.info(`  ≠ ${file.path}  (${file.reason})`);
+        context.reporter.info(DRIFT_EXPLANATION);
+      }
     }
-    return changes.length === 0 ? 0 : 1;
+    return upToDate ? 0 : 1;
   }
   return runRepoUpdate({ ...started, nextSpec: previous.spec, reporter: context.reporter, title: `upgrade to microforge ${GENERATOR_VERSION}` });
 }

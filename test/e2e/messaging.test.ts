@@ -119,12 +119,12 @@ describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ b
   it('passes its own tests against the real broker and database', async () => {
     const database = await createTestDatabase('mq_own_tests');
     const client = await openTestBroker(broker, names);
-    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: database.url, ...client.serviceEnv }, timeoutMs: 4 * MINUTES });
+    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: database.url, ...client.serviceEnv }, timeoutMs: 6 * MINUTES });
     expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test', result) }).toEqual({ exitCode: 0, output: '' });
     expect(Number(/^ℹ fail (\d+)$/m.exec(result.stdout)?.[1] ?? -1)).toBe(0);
     expect(Number(/^ℹ skipped (\d+)$/m.exec(result.stdout)?.[1] ?? 0)).toBe(0);
     await client.close();
-  }, 5 * MINUTES);
+  }, 7 * MINUTES);
 
   it(`${semantics}: 1,000 commands with duplicates, a poison message, a rollback and two SIGKILLs`, async () => {
     const database = await createTestDatabase('mq_kill');

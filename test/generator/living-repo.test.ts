@@ -184,6 +184,30 @@ describe('running new twice', () => {
   });
 });
 
+describe('microforge upgrade --check', () => {
+  it('reports committed hand edits of generator-owned files as drift (exit 1, listed, in --json), not edits of user-owned files', async () => {
+    const { repo } = await statelessRepo('check-drift');
+    await edit(join(repo, 'src/offers/quote.ts'), (text) => `${text}// my pricing rule\n`);
+    await git(repo, 'commit', '-qam', 'my pricing rule');
+    expect((await runCli(['upgrade', '--check'], { cwd: repo })).exitCode).toBe(0);
+
+    await edit(join(repo, 'Dockerfile'), (text) => `${text}# tuned by hand\n`);
+    await edit(join(repo, 'src/config.ts'), (text) => `${text}// tuned by hand\n`);
+    await git(repo, 'commit', '-qam', 'hand edits');
+    const check = await runCli(['upgrade', '--check'], { cwd: repo });
+    expect(check.exitCode).toBe(1);
+    expect(check.stdout).toMatch(/Drift: 2 generator-owned file\(s\) differ/);
+    expect(check.stdout).toContain('≠ Dockerfile');
+    expect(check.stdout).toContain('≠ src/config.ts');
+    expect(check.stdout).not.toContain('quote.ts');
+    expect(check.stdout).toMatch(/next `microforge upgrade` merges/);
+    const json = await runCli(['upgrade', '--check', '--json'], { cwd: repo });
+    expect(json.exitCode).toBe(1);
+    const report = JSON.parse(json.stdout) as { upToDate: boolean; drift: Array<{ path: string }> };
+    expect({ upToDate: report.upToDate, drift: report.drift.map((file) => file.path) }).toEqual({ upToDate: false, drift: ['Dockerfile', 'src/config.ts'] });
+  });
+});
+
 /** A copy of this package as another release, so a test can change its templates. */
 async function releaseCopy(root: string, version: string): Promise<string> {
   const release = join(root, version);
