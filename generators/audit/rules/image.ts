@@ -44,7 +44,7 @@ export const imageRules: Rule[] = [
       'image-pull-policy: kube-score and Polaris (pullPolicyNotAlways) want Always; kube-linter does not check it. ' +
       'This audit accepts IfNotPresent when the image is pinned (image-tag-pinned): a pinned tag is immutable, so Always ' +
       'buys nothing and makes every restart depend on the registry. The policy must be explicit and never Never. ' +
-      'Their exemption annotations (polaris.fairwinds.com/*-exempt, kube-score/ignore) are not read: the decided side is built into the rule.',
+      'Their exemption annotations are not read here; pull-policy-exemptions requires them (with Checkov\'s), so those tools report nothing unexplained.',
     check: (input) =>
       eachContainer(input, ({ container }) => {
         const policy = container.imagePullPolicy;
