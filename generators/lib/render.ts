@@ -109,6 +109,22 @@ export function renderTemplateDirs(templateDirs: readonly string[], context: Tem
   return sortedTree(files);
 }
 
+/**
+ * src/db/migrate.ts refuses two files with one version, so the service would not start: a
+ * template migration of a newer microforge numbered like a resource added before it. Say so
+ * now, naming both, instead of writing a repo that cannot migrate.
+ */
+function assertDistinctMigrationNumbers(paths: Iterable<string>): void {
+  const byNumber = new Map<string, string>();
+  for (const path of paths) {
+    const number = /^migrations\/(\d+)_/.exec(path)?.[1];
+    if (number === undefined) continue;
+    const other = byNumber.get(number);
+    if (other) throw new Error(`${other} and ${path} share migration number ${number}; renumber the resource's migration by hand (see CONTRIBUTING.md)`);
+    byNumber.set(number, path);
+  }
+}
+
 export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERATOR_VERSION): RenderedTree {
   const context = templateContextFor(spec, generatorVersion);
   const files = new Map<string, Buffer>();
@@ -126,6 +142,7 @@ export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERAT
     if (files.has(path)) throw new Error(`${owner.get(path)} renders ${path}, which microforge assembles itself`);
   }
   files.set('package.json', Buffer.from(renderPackageJson(context, contributions), 'utf8'));
+  assertDistinctMigrationNumbers(files.keys());
   const sorted = new Map(sortedTree(files));
   const ownershipOf = ownershipFor(components, context);
   const record: GenerationRecord = {

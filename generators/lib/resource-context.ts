@@ -28,7 +28,15 @@ export interface FieldContext {
   otherSample: string;
   wrongType: string;
   isTimestamp: boolean;
+  /** What the value is in JSON, for the resource's docs. */
+  jsonDescription: string;
 }
+
+const JSON_DESCRIPTIONS: Partial<Record<ResourceSpec['fields'][number]['type'], string>> = {
+  integer: 'integer (32-bit)',
+  timestamp: 'string, RFC 3339 date-time',
+  uuid: 'string, uuid',
+};
 
 export interface ResourceTemplateContext extends Omit<TemplateContext, keyof ResourceNames>, ResourceNames {
   fields: FieldContext[];
@@ -72,6 +80,7 @@ function fieldContext(field: ResourceSpec['fields'][number]): FieldContext {
     otherSample: mapping.samples[1],
     wrongType: mapping.wrongType,
     isTimestamp: field.type === 'timestamp',
+    jsonDescription: `${JSON_DESCRIPTIONS[field.type] ?? mapping.jsonType}${field.optional ? ' or null' : ''}`,
   };
 }
 

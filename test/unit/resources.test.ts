@@ -14,9 +14,9 @@ const text = (tree: ReadonlyMap<string, Buffer>, path: string): string => {
 const order: ResourceSpec = {
   name: 'order',
   fields: ['title:string', 'body:text?', 'count:integer', 'price:number?', 'active:boolean', 'dueAt:timestamp?', 'ownerId:uuid'].map(parseField),
-  migration: 6,
+  migration: 7,
 };
-const shipment: ResourceSpec = { name: 'shipment', fields: [parseField('trackingCode:string')], migration: 7 };
+const shipment: ResourceSpec = { name: 'shipment', fields: [parseField('trackingCode:string')], migration: 8 };
 
 const withResources = (given: Partial<ServiceSpec>): ServiceSpec => completeSpec({ ...given, resources: [order, shipment] }, 'shop');
 
@@ -49,14 +49,14 @@ describe('rendering added resources', () => {
       for (const file of ['resource.ts', 'routes.ts', 'schemas.ts', 'store.ts', 'cache.ts', 'cached-store.ts']) expect(tree.has(`src/${resource}/${file}`)).toBe(true);
       expect(tree.has(`test/${resource}/routes.test.ts`)).toBe(true);
     }
-    expect([...tree.keys()].filter((path) => path.startsWith('migrations/')).slice(-2)).toEqual(['migrations/0006_create_orders.sql', 'migrations/0007_create_shipments.sql']);
+    expect([...tree.keys()].filter((path) => path.startsWith('migrations/')).slice(-2)).toEqual(['migrations/0007_create_orders.sql', 'migrations/0008_create_shipments.sql']);
     expect(text(tree, 'src/resources/index.ts')).toContain('[orderResource, shipmentResource]');
     expect(text(tree, 'src/db/tombstone-purger.ts')).toContain(`const TABLES = ['"items"', '"orders"', '"shipments"'];`);
   });
 
   it('maps every field type to a PostgreSQL column and a schema, optional ones nullable', () => {
     const tree = renderRepo(withResources({}));
-    const migration = text(tree, 'migrations/0006_create_orders.sql');
+    const migration = text(tree, 'migrations/0007_create_orders.sql');
     for (const column of [
       '"title" text not null check (char_length("title") <= 200)',
       '"body" text check (char_length("body") <= 100000)',
@@ -90,7 +90,13 @@ describe('rendering added resources', () => {
   it('renders no resource files and an empty registry without added resources', () => {
     const tree = renderRepo(completeSpec({}, 'shop'));
     expect(text(tree, 'src/resources/index.ts')).toContain('export const ADDED_RESOURCES: readonly ResourceModule[] = [];');
-    expect([...tree.keys()].filter((path) => path.startsWith('migrations/')).at(-1)).toBe('migrations/0005_notify_items_changes.sql');
+    expect([...tree.keys()].filter((path) => path.startsWith('migrations/')).at(-1)).toBe('migrations/0006_add_outbox_claims.sql');
+  });
+
+  it('refuses two migrations with one number (the service would refuse to start)', () => {
+    expect(() => renderRepo(completeSpec({ resources: [{ ...order, migration: 6 }] }, 'shop'))).toThrow(
+      'migrations/0006_add_outbox_claims.sql and migrations/0006_create_orders.sql share migration number 0006',
+    );
   });
 
   it('refuses resources in a repo without storage', () => {
@@ -108,7 +114,7 @@ describe('the record of added resources', () => {
   });
 
   it('refuses a damaged resources entry', () => {
-    const damaged = { 'create-microforge': { name: 'shop', resources: [{ name: 'order', fields: [{ name: 'id', type: 'uuid' }], migration: 6 }] } };
+    const damaged = { 'create-microforge': { name: 'shop', resources: [{ name: 'order', fields: [{ name: 'id', type: 'uuid' }], migration: 7 }] } };
     expect(() => parseGenerationRecord(JSON.stringify(damaged), 'x')).toThrow(/field name 'id' is reserved/);
     expect(() => parseGenerationRecord(JSON.stringify({ 'create-microforge': { name: 'shop', resources: {} } }), 'x')).toThrow(/must be a list/);
   });
