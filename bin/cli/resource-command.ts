@@ -66,7 +66,7 @@ function readResourceAnswers(path: string): ResourceAnswers {
   return { name: name as string | undefined, fields: fields as string[] | undefined };
 }
 
-type Ask = (message: string, problemWith: (value: string) => string | undefined) => Promise<string>;
+export type Ask = (message: string, problemWith: (value: string) => string | undefined) => Promise<string>;
 
 function terminalAsk(): Ask {
   return async (message, problemWith) => {
@@ -87,7 +87,7 @@ const problemOf = (check: () => unknown): string | undefined => {
 };
 
 /** Asks for fields one at a time until an empty answer (after at least one field). */
-async function askFields(resource: string, ask: Ask): Promise<ResourceField[]> {
+export async function askFields(resource: string, ask: Ask): Promise<ResourceField[]> {
   const fields: ResourceField[] = [];
   for (;;) {
     const answer = await ask(

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { parseGenerationRecord } from '../../generators/lib/generation-record.js';
 import { renderRepo } from '../../generators/lib/render.js';
 import { cleanupAll } from '../e2e/support/cleanup.js';
+import { EVERY_TYPE, EVERY_TYPE_FLIPPED } from '../e2e/support/resource-fields.js';
 import { runCli } from '../e2e/support/run.js';
 import { diffTrees, snapshotTree } from '../e2e/support/snapshot.js';
 import { makeWorkDir } from '../e2e/support/workdir.js';
@@ -19,8 +20,6 @@ afterAll(cleanupAll);
 const git = (cwd: string, ...args: string[]) => execa('git', args, { cwd });
 const read = (path: string) => readFile(path, 'utf8');
 
-export const EVERY_TYPE = ['title:string', 'body:text?', 'count:integer', 'price:number?', 'active:boolean', 'dueAt:timestamp?', 'ownerId:uuid'];
-export const EVERY_TYPE_FLIPPED = ['label:string?', 'notes:text', 'quantity:integer?', 'weight:number', 'done:boolean?', 'shippedAt:timestamp', 'ref:uuid?'];
 const fieldFlags = (fields: readonly string[]) => fields.flatMap((field) => ['--field', field]);
 
 async function repoWith(prefix: string, ...options: string[]): Promise<{ work: string; repo: string }> {

@@ -126,3 +126,27 @@ describe('nextMigrationNumber', () => {
     expect(nextMigrationNumber([])).toBe(1);
   });
 });
+
+describe('asking for fields on a terminal', () => {
+  it('asks one field at a time until an empty answer, refusing what --field would refuse', async () => {
+    const { askFields } = await import('../../bin/cli/resource-command.js');
+    const answers = ['title:string', 'note:text?', ''];
+    const asked: string[] = [];
+    const problems: Array<string | undefined> = [];
+    const fields = await askFields('order', async (message, problemWith) => {
+      asked.push(message);
+      if (asked.length === 1) problems.push(problemWith(''), problemWith('id:uuid'), problemWith('total:money'));
+      if (asked.length === 2) problems.push(problemWith('title:integer'));
+      return answers[asked.length - 1] ?? '';
+    });
+    expect(fields).toEqual([parseField('title:string'), parseField('note:text?')]);
+    expect(asked[0]).toMatch(/^Field 1 of order as NAME:TYPE\[\?\] \(string, text, integer, number, boolean, timestamp, uuid\)$/);
+    expect(asked[1]).toMatch(/; empty to finish$/);
+    expect(problems).toEqual([
+      'a resource needs at least one field',
+      expect.stringMatching(/field name 'id' is reserved/),
+      expect.stringMatching(/unknown type 'money'/),
+      "field 'title' is given twice for resource 'order'",
+    ]);
+  });
+});
