@@ -6,13 +6,15 @@
 // `microforge new --yes` never loads it. No source maps: the package ships no sources for them.
 // Writes dist/bundle/THIRD-PARTY-LICENSES.md, the license of every package inside the bundle.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bundle');
 
+// A fresh directory: chunk names carry content hashes, so an old build would leave stale chunks.
+rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints: {
@@ -29,11 +31,24 @@ const result = await build({
   platform: 'node',
   target: 'node22.18',
   chunkNames: 'chunks/[name]-[hash]',
-  // Bundled CommonJS packages call require(); ES modules have none of their own.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // Bundled CommonJS packages call require() and read __dirname (@npmcli/run-script, at load
+  // time, for a path it never uses here); ES modules have none of these.
+  banner: {
+    js: [
+      "import { createRequire as __createRequire } from 'node:module';",
+      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+      'const require = __createRequire(import.meta.url);',
+      'const __filename = __fileURLToPath(import.meta.url);',
+      "const __dirname = __fileURLToPath(new URL('.', import.meta.url));",
+    ].join(' '),
+  },
   // pacote's git and directory fetchers can run lifecycle scripts through node-gyp; microforge
   // only fetches registry tarballs, so that code path is never taken.
   external: ['node-gyp'],
+  // Smaller to download and faster to parse on every run; names kept, because error classes are
+  // told apart by name (a cancelled prompt is an ExitPromptError).
+  minify: true,
+  keepNames: true,
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
