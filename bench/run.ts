@@ -1,12 +1,14 @@
 /**
- * `npm run bench [-- --json] [-- --only generation,service,image,consumer,cache,matrix] [-- --rounds N] [-- --readme]`
+ * `npm run bench [-- --json] [-- --only generation,add-resource,service,image,consumer,cache,install,matrix] [-- --rounds N] [-- --readme]`
  * Prints ratios against baselines measured in the same run, and writes the Markdown table to
  * bench/results/latest.md (with --readme, into README.md's table too). Missing a target never
  * fails it: the exit code is non-zero only when the benchmark itself breaks.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runAddResourceBenchmark } from './add-resource.js';
 import { runCacheBenchmark } from './cache.js';
+import { runColdInstallBenchmark } from './cold-install.js';
 import { machineInfo, node24BinDir, REPO_ROOT } from './environment.js';
 import { runConsumerBenchmark } from './consumer-throughput.js';
 import { runGenerationBenchmark } from './generation.js';
@@ -26,9 +28,11 @@ interface Benchmark {
 
 const BENCHMARKS: Benchmark[] = [
   { key: 'generation', byDefault: true, run: runGenerationBenchmark },
+  { key: 'add-resource', byDefault: true, run: runAddResourceBenchmark },
   { key: 'service', byDefault: true, run: runServiceBenchmark },
   { key: 'image', byDefault: true, run: runImageBenchmark },
   { key: 'matrix', byDefault: false, run: runMatrixBenchmark },
+  { key: 'install', byDefault: true, run: runColdInstallBenchmark },
   { key: 'cache', byDefault: true, run: runCacheBenchmark },
   {
     key: 'consumer',

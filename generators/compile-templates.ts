@@ -1,5 +1,5 @@
 /**
- * Build step (npm run build): precompiles every template into dist/generators/compiled-templates.cjs,
+ * Build step (npm run build, after the bundle): precompiles every template into dist/bundle/compiled-templates.cjs,
  * which rendering uses instead of compiling templates in every process (lib/compiled-templates.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
