@@ -253,8 +253,11 @@ describe('microforge upgrade', () => {
     expect(deployment).toContain('value: "warn"');
     expect(await read(join(repo, 'src/items/routes.ts'))).toContain('// my route tweak');
     expect(JSON.parse(await read(join(repo, '.yo-rc.json')))['create-microforge'].generatorVersion).toBe('0.0.2');
-    const upToDate = await execa(process.execPath, [newCli, 'upgrade', '--check'], { cwd: repo, reject: false, env: environment });
-    expect(upToDate.exitCode).toBe(0);
+    // Nothing left to upgrade; the hand edit of the generator-owned deployment.yaml is reported as drift.
+    const after = await execa(process.execPath, [newCli, 'upgrade', '--check', '--json'], { cwd: repo, reject: false, env: environment });
+    expect(after.exitCode).toBe(1);
+    const report = JSON.parse(after.stdout) as { changes: unknown[]; drift: Array<{ path: string }> };
+    expect({ changes: report.changes, drift: report.drift.map((file) => file.path) }).toEqual({ changes: [], drift: ['k8s/base/deployment.yaml'] });
   });
 });
 
