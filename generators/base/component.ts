@@ -7,7 +7,22 @@ export const component: Component = {
   includedIn: () => true,
   templateDirs: () => ['base'],
   packageJson: (context) => ({
-    dependencies: pinned('fastify', '@fastify/type-provider-typebox', 'typebox', 'pino', 'prom-client', 'yaml'),
+    dependencies: pinned(
+      'fastify',
+      '@fastify/type-provider-typebox',
+      'typebox',
+      'pino',
+      'prom-client',
+      'yaml',
+      '@opentelemetry/api',
+      '@opentelemetry/context-async-hooks',
+      '@opentelemetry/core',
+      '@opentelemetry/resources',
+      '@opentelemetry/sdk-trace',
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/exporter-trace-otlp-proto',
+      '@opentelemetry/instrumentation-http',
+    ),
     devDependencies: pinned('typescript', '@types/node', 'esbuild'),
     scripts: {
       // Bundles for production (build.mjs); type checking is `typecheck`, which CI runs first.

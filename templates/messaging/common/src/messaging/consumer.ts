@@ -14,7 +14,6 @@ import { parseEnvelope } from './envelope.ts';
 export interface CommandContext {
   /** The command's id: the key of the inbox, so a redelivered command is applied once. */
   messageId: string;
-  correlationId: string;
   deliveryCount: number;
   /**
    * True when a failure now is final: no redelivery follows (at-most-once, or the delivery limit
@@ -66,8 +65,8 @@ export function createCommandConsumer(options: ConsumerOptions): DeliveryHandler
   // parsing the command. A Map, so a type like "__proto__" finds nothing.
   const byType = new Map(Object.entries(handlers).map(([type, handler]) => [type, { handler, validator: Compile(handler.schema) }]));
   return async (delivery: Delivery): Promise<Outcome> => {
-    const correlationId = delivery.correlationId ?? delivery.messageId ?? 'none';
-    const log = logger.child({ correlationId, messageId: delivery.messageId, deliveryCount: delivery.deliveryCount });
+    // The sender's trace, not an id of its own, correlates these lines (trace_id, when traced).
+    const log = logger.child({ messageId: delivery.messageId, deliveryCount: delivery.deliveryCount });
     const parsed = parseEnvelope(delivery.body, delivery.messageId);
     if (!parsed.ok) {
       log.warn({ reason: parsed.reason }, 'poison command: dead-lettered');
@@ -90,7 +89,6 @@ export function createCommandConsumer(options: ConsumerOptions): DeliveryHandler
     try {
       await handler.handle(envelope.data, {
         messageId: envelope.id,
-        correlationId,
         deliveryCount: delivery.deliveryCount,
         finalAttempt: semantics === 'at-most-once' || delivery.deliveryCount >= maxDeliveries,
         logger: log.child({ type: envelope.type }),

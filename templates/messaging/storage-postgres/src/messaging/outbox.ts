@@ -6,17 +6,20 @@
  * each message and waits for the broker's confirm, then deletes the rows in the same transaction.
  * A crash between confirm and commit publishes the batch again: messages are delivered at least
  * once, with the same id, so consumers recognise the duplicates.
+ *
+ * Each row keeps the trace context it was written in (trace_context), and its publish is a
+ * PRODUCER span of that trace, so the consumer of the message continues the writer's trace.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
-import type { Broker, OutboundCommand } from './broker.ts';
+import { currentTraceCarrier, inProducerSpan } from '../telemetry/messaging.ts';
+import type { Broker, OutboundCommand, TraceCarrier } from './broker.ts';
 
 export interface OutboxEvent {
   topic: string;
   type: string;
   data: unknown;
-  correlationId: string;
 }
 
 /** Call inside the transaction that makes the change; returns the event's id. */
@@ -32,14 +35,20 @@ export async function enqueueCommand(client: pg.ClientBase, command: OutboundCom
 }
 
 async function insertOutboxRow(client: pg.ClientBase, kind: OutboxKind, row: OutboxEvent & { id: string }): Promise<void> {
-  await client.query('insert into outbox (id, kind, topic, type, data, correlation_id) values ($1, $2, $3, $4, $5, $6)', [
+  await client.query('insert into outbox (id, kind, topic, type, data, trace_context) values ($1, $2, $3, $4, $5, $6)', [
     row.id,
     kind,
     row.topic,
     row.type,
     JSON.stringify(row.data),
-    row.correlationId,
+    traceContextColumn(),
   ]);
+}
+
+/** The active trace context for an outbox row's trace_context column; null when untraced. */
+export function traceContextColumn(): string | null {
+  const carrier = currentTraceCarrier();
+  return Object.keys(carrier).length === 0 ? null : JSON.stringify(carrier);
 }
 
 type OutboxKind = 'event' | 'command';
@@ -50,7 +59,7 @@ interface OutboxRow {
   topic: string;
   type: string;
   data: unknown;
-  correlation_id: string;
+  trace_context: TraceCarrier | null;
 }
 
 export interface OutboxRelayOptions {
@@ -109,7 +118,7 @@ export class OutboxRelay {
       // again with the same ids, which consumers already absorb. Saves an fsync per batch.
       await client.query('begin; set local synchronous_commit = off');
       const { rows } = await client.query<OutboxRow>(
-        `select id, kind, topic, type, data, correlation_id from outbox
+        `select id, kind, topic, type, data, trace_context from outbox
           order by created_at, id limit $1 for update skip locked`,
         [batchSize],
       );
@@ -118,10 +127,12 @@ export class OutboxRelay {
         return 0;
       }
       await Promise.all(
-        rows.map((row) => {
-          const message = { id: row.id, type: row.type, data: row.data, correlationId: row.correlation_id };
-          return row.kind === 'command' ? broker.sendCommand(message) : broker.publish({ ...message, topic: row.topic });
-        }),
+        rows.map((row) =>
+          inProducerSpan(row.trace_context, row.kind === 'command' ? `${row.type} command` : row.topic, { 'messaging.message.id': row.id }, (traceContext) => {
+            const message = { id: row.id, type: row.type, data: row.data, traceContext };
+            return row.kind === 'command' ? broker.sendCommand(message) : broker.publish({ ...message, topic: row.topic });
+          }),
+        ),
       );
       await client.query('delete from outbox where id = any($1::uuid[])', [rows.map((row) => row.id)]);
       await client.query('commit');
