@@ -35,3 +35,4 @@ export {
 } from './brokers.js';
 export { startServiceProcess, type ServiceProcess } from './service-process.js';
 export { startBuiltService, type BuiltService, type ServiceExit } from './built-service.js';
+export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';

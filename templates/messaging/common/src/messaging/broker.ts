@@ -22,7 +22,8 @@ export interface Delivery {
 
 /** What the consumer decided; at-least-once adapters settle the delivery accordingly. */
 export type Outcome =
-  | { kind: 'ack' }
+  /** duplicate: the command was applied before (its id is in the inbox); acknowledged all the same. */
+  | { kind: 'ack'; duplicate?: true }
   | { kind: 'retry'; reason: string; delayMs: number }
   | { kind: 'dead-letter'; reason: string };
 

@@ -21,6 +21,8 @@ export interface CommandContext {
    */
   finalAttempt: boolean;
   logger: Logger;
+  /** The handler found the command applied before (a redelivery): it is acknowledged and counted as a duplicate. */
+  alreadyApplied(): void;
 }
 
 export interface CommandHandler<S extends TSchema = TSchema> {
@@ -86,15 +88,19 @@ export function createCommandConsumer(options: ConsumerOptions): DeliveryHandler
       log.warn({ type: envelope.type, reason }, 'poison command: dead-lettered');
       return { kind: 'dead-letter', reason };
     }
+    let duplicate = false;
     try {
       await handler.handle(envelope.data, {
         messageId: envelope.id,
         deliveryCount: delivery.deliveryCount,
         finalAttempt: semantics === 'at-most-once' || delivery.deliveryCount >= maxDeliveries,
         logger: log.child({ type: envelope.type }),
+        alreadyApplied: () => {
+          duplicate = true;
+        },
       });
       log.debug({ type: envelope.type }, 'command handled');
-      return { kind: 'ack' };
+      return duplicate ? { kind: 'ack', duplicate: true } : { kind: 'ack' };
     } catch (error) {
       if (error instanceof PermanentCommandError) {
         log.warn({ type: envelope.type, reason: error.message }, 'command rejected: dead-lettered');

@@ -31,6 +31,7 @@ describe('createCommandConsumer', () => {
         async handle(data, context) {
           if (data.n === 13) throw new Error('database unavailable');
           if (data.n < 0) throw new PermanentCommandError('negative');
+          if (data.n === 0) return context.alreadyApplied();
           seen.push({ data, messageId: context.messageId, deliveryCount: context.deliveryCount });
         },
       }),
@@ -40,6 +41,10 @@ describe('createCommandConsumer', () => {
   it('hands valid commands to their handler with the id and delivery count, then acks', async () => {
     assert.deepEqual(await consumer(delivery({ id: 'm-1', type: 'add', data: { n: 2 } }, { messageId: 'm-1' })), { kind: 'ack' });
     assert.deepEqual(seen.at(-1), { data: { n: 2 }, messageId: 'm-1', deliveryCount: 1 });
+  });
+
+  it('acknowledges a command its handler found applied before, marked as a duplicate', async () => {
+    assert.deepEqual(await consumer(delivery({ id: 'm-0', type: 'add', data: { n: 0 } }, { messageId: 'm-0' })), { kind: 'ack', duplicate: true });
   });
 
   for (const [what, body] of [
