@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --only generation,service,image,consumer,cache,matrix] [-- --rounds N]`
+ * `npm run bench [-- --json] [-- --only generation,service,image,consumer,cache,tracing,matrix] [-- --rounds N]`
  * Prints ratios against baselines measured in the same run. Missing a target never fails it:
  * the exit code is non-zero only when the benchmark itself breaks.
  */
@@ -13,6 +13,7 @@ import { parseBenchArguments } from './arguments.js';
 import { formatJson, formatReport } from './report.js';
 import type { BenchSection } from './result.js';
 import { runServiceBenchmark } from './service.js';
+import { runTracingBenchmark } from './tracing.js';
 
 interface Benchmark {
   key: string;
@@ -27,6 +28,7 @@ const BENCHMARKS: Benchmark[] = [
   { key: 'image', byDefault: true, run: runImageBenchmark },
   { key: 'matrix', byDefault: false, run: runMatrixBenchmark },
   { key: 'cache', byDefault: true, run: runCacheBenchmark },
+  { key: 'tracing', byDefault: true, run: runTracingBenchmark },
   {
     key: 'consumer',
     byDefault: true,

@@ -9,6 +9,7 @@ export const component: Component = {
   packageJson: (context) => ({
     dependencies: pinned(
       'fastify',
+      '@fastify/swagger',
       '@fastify/type-provider-typebox',
       'typebox',
       'pino',
@@ -23,7 +24,7 @@ export const component: Component = {
       '@opentelemetry/exporter-trace-otlp-proto',
       '@opentelemetry/instrumentation-http',
     ),
-    devDependencies: pinned('typescript', '@types/node', 'esbuild'),
+    devDependencies: pinned('typescript', '@types/node', 'esbuild', '@readme/openapi-parser'),
     scripts: {
       // Bundles for production (build.mjs); type checking is `typecheck`, which CI runs first.
       build: 'node build.mjs',

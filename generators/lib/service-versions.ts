@@ -8,6 +8,7 @@ export const SERVICE_VERSIONS = {
   '@fastify/type-provider-typebox': '6.3.0',
   typebox: '1.4.3',
   pino: '10.4.0',
+  '@fastify/swagger': '9.9.3',
   'prom-client': '15.1.3',
   yaml: '2.9.1',
   pg: '8.23.1',
@@ -34,6 +35,8 @@ export const SERVICE_VERSIONS = {
   esbuild: '0.28.2',
   '@types/node': '24.19.2',
   '@types/pg': '8.23.1',
+  // validates the served OpenAPI document in the service's own tests
+  '@readme/openapi-parser': '9.0.0',
   // the embedded development database; pglite-socket pins the exact pglite it was built with
   '@electric-sql/pglite': '0.5.14',
   '@electric-sql/pglite-socket': '0.2.17',
