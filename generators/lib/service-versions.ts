@@ -33,7 +33,7 @@ export const SERVICE_VERSIONS = {
   // build and test
   typescript: '7.0.2',
   esbuild: '0.28.2',
-  '@types/node': '24.19.2',
+  '@types/node': '26.6.11',
   '@types/pg': '8.23.1',
   // validates the served OpenAPI document in the service's own tests
   '@readme/openapi-parser': '9.0.0',

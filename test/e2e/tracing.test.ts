@@ -20,7 +20,7 @@ import {
   http,
   makeWorkDir,
   messagingNames,
-  npm24,
+  npmWithServiceNode,
   openTestBroker,
   runCli,
   startHardened,
@@ -88,7 +88,7 @@ describe.each<BrokerKind>(['rabbitmq', 'nats'])('tracing on %s, in the bundle, h
     expect({ exitCode: created.exitCode, output: created.exitCode === 0 ? '' : describeRun('microforge new', created) }).toEqual({ exitCode: 0, output: '' });
     repo = join(work, name);
     for (const npmArgs of [['install', '--no-audit', '--no-fund'], ['run', 'typecheck'], ['run', 'build']]) {
-      const result = await npm24(repo, npmArgs, { timeoutMs: 5 * MINUTES });
+      const result = await npmWithServiceNode(repo, npmArgs, { timeoutMs: 5 * MINUTES });
       expect({ npmArgs, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun(`npm ${npmArgs.join(' ')}`, result) }).toEqual({
         npmArgs,
         exitCode: 0,
