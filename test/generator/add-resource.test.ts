@@ -52,8 +52,8 @@ describe('microforge add resource', () => {
 
     const record = parseGenerationRecord(await read(join(repo, '.yo-rc.json')), '.yo-rc.json');
     expect(record.spec.resources?.map((resource) => [resource.name, resource.migration, resource.fields.length])).toEqual([
-      ['order', 7, 7],
-      ['order-line', 8, 7],
+      ['order', 8, 7],
+      ['order-line', 9, 7],
     ]);
     // A fresh render of the combined choices: every file equal, except the one the user edited.
     const fresh = renderRepo(record.spec);
