@@ -3,18 +3,19 @@
  * (PostgreSQL, Redis cache). Two instances of one build: tracing off (no OTEL_* variables, the
  * default) and tracing on (every request sampled, spans exported over OTLP/HTTP protobuf to a
  * receiver this process owns, which reads and discards them). GET /items/:id (a server span
- * and a Redis span per request) and /livez (untraced by design) throughput with the service's
- * own CPU per request, and start-up time to ready, each the median of rounds taken in turn.
+ * and a Redis span per request) and /livez (untraced by design) under the same load (wrk, see
+ * load.ts), with the service's own CPU per request, and start-up time to ready, each the median
+ * of rounds taken in turn with paired per-round ratios.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import autocannon from 'autocannon';
-import { CONNECTIONS, LOAD_SECONDS, measureLoad, medianLoad, type Load } from './load.js';
+import { CONNECTIONS, LOAD_SECONDS, LOAD_THREADS, loadSeries, measureLoad, requireWrk, type Load } from './load.js';
+import { pinningNote } from './pinning.js';
 import { prepareService } from './prepare.js';
-import { benchResult, type BenchSection } from './result.js';
+import { roundsResult, type BenchSection } from './result.js';
 import { httpRequest, PG, psql, REDIS_URL, start, type Running } from './service.js';
-import { median } from './stats.js';
+import { formatSpan } from './stats.js';
 
 /** The throughput the issue asks of tracing on, against tracing off. */
 const TARGET_THROUGHPUT_RATIO = 0.8;
@@ -53,6 +54,7 @@ type Mode = 'off' | 'on';
 
 export async function runTracingBenchmark(options: { rounds: number; log: (line: string) => void }): Promise<BenchSection> {
   const { log } = options;
+  requireWrk();
   const { directory } = await prepareService({ storage: 'postgres', cache: 'redis', messaging: 'none', broker: null }, log);
   const sink = await startOtlpSink();
   const database = `microforge_bench_tracing_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -81,36 +83,37 @@ export async function runTracingBenchmark(options: { rounds: number; log: (line:
     const created = await httpRequest(`${services.off.baseUrl}/items`, 'POST', { name: 'bench', quantity: 1 });
     if (created.status !== 201) throw new Error(`POST /items answered ${created.status}: ${created.text}`);
     const path = `/items/${(JSON.parse(created.text) as { id: string }).id}`;
-    for (const mode of ['off', 'on'] as const) await autocannon({ url: `${services[mode].baseUrl}${path}`, connections: CONNECTIONS, amount: 5_000 });
+    const urlOf = (mode: Mode, target: 'byId' | 'livez') => `${services[mode].baseUrl}${target === 'byId' ? path : '/livez'}`;
+    // Warm-up: JIT, connection pools, the cache and the exporter; discarded.
+    for (const mode of ['off', 'on'] as const) await measureLoad(urlOf(mode, 'byId'), services[mode].child.pid, 2);
     const loads: Record<Mode, { byId: Load[]; livez: Load[] }> = { off: { byId: [], livez: [] }, on: { byId: [], livez: [] } };
     for (let round = 1; round <= options.rounds; round++) {
       for (const mode of ['off', 'on'] as const) {
-        const service = services[mode];
-        loads[mode].byId.push(await measureLoad(`${service.baseUrl}${path}`, service.child.pid));
-        loads[mode].livez.push(await measureLoad(`${service.baseUrl}/livez`, service.child.pid));
+        loads[mode].byId.push(await measureLoad(urlOf(mode, 'byId'), services[mode].child.pid));
+        loads[mode].livez.push(await measureLoad(urlOf(mode, 'livez'), services[mode].child.pid));
       }
       log(`tracing: load round ${round}/${options.rounds} done`);
     }
-    const byId = { off: medianLoad(loads.off.byId), on: medianLoad(loads.on.byId) };
-    const livez = { off: medianLoad(loads.off.livez), on: medianLoad(loads.on.livez) };
-    const startup = { off: median(startups.off), on: median(startups.on) };
     if (sink.requests === 0) throw new Error('tracing on exported nothing to the receiver');
+    const byId = { off: loadSeries(loads.off.byId), on: loadSeries(loads.on.byId) };
+    const livez = { off: loadSeries(loads.off.livez), on: loadSeries(loads.on.livez) };
+    const errors = (mode: Mode) => [...loads[mode].byId, ...loads[mode].livez].reduce((sum, load) => sum + load.errors, 0);
     return {
       title: 'Tracing: OpenTelemetry on (100 % sampled, OTLP/HTTP to a local receiver) vs off, same build',
       results: [
-        benchResult({ name: 'tracing on: GET /items/:id throughput vs off', unit: 'req/s', value: byId.on.requestsPerSecond, baseline: byId.off.requestsPerSecond, target: TARGET_THROUGHPUT_RATIO }),
-        benchResult({ name: 'tracing on: service CPU per GET /items/:id vs off', unit: 'µs', value: byId.on.cpuMicrosPerRequest, baseline: byId.off.cpuMicrosPerRequest }),
-        benchResult({ name: 'tracing on: GET /items/:id p99 vs off', unit: 'ms', value: byId.on.p99Ms, baseline: byId.off.p99Ms }),
-        benchResult({ name: 'tracing on: /livez throughput vs off (probes are not traced)', unit: 'req/s', value: livez.on.requestsPerSecond, baseline: livez.off.requestsPerSecond }),
-        benchResult({ name: 'tracing on: start-up to ready vs off', unit: 'ms', value: startup.on, baseline: startup.off }),
+        roundsResult({ name: 'tracing on: GET /items/:id throughput vs off', unit: 'req/s', values: byId.on.requestsPerSecond, baselines: byId.off.requestsPerSecond, target: TARGET_THROUGHPUT_RATIO }),
+        roundsResult({ name: 'tracing on: service CPU per GET /items/:id vs off', unit: 'µs', values: byId.on.cpuMicrosPerRequest, baselines: byId.off.cpuMicrosPerRequest }),
+        roundsResult({ name: 'tracing on: GET /items/:id p99 vs off', unit: 'ms', values: byId.on.p99Ms, baselines: byId.off.p99Ms }),
+        roundsResult({ name: 'tracing on: /livez throughput vs off (probes are not traced)', unit: 'req/s', values: livez.on.requestsPerSecond, baselines: livez.off.requestsPerSecond }),
+        roundsResult({ name: 'tracing on: start-up to ready vs off', unit: 'ms', values: startups.on, baselines: startups.off }),
       ],
       details: [
-        `load: autocannon in the bench process, ${CONNECTIONS} connections, median of ${options.rounds} rounds of ${LOAD_SECONDS} s in turn; the receiver runs in the bench process too; start-up: median of ${startups.off.length} fresh starts each`,
+        `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s in turn after 2 s of warm-up; ${pinningNote()}; the OTLP receiver runs in the bench process; start-up: ${startups.off.length} fresh starts each, in turn`,
         ...(['off', 'on'] as const).map(
           (mode) =>
-            `tracing ${mode}: GET /items/:id ${byId[mode].requestsPerSecond.toFixed(0)} req/s, p99 ${byId[mode].p99Ms} ms, service CPU ${byId[mode].cpuMicrosPerRequest.toFixed(1)} µs/request; ` +
-            `/livez ${livez[mode].requestsPerSecond.toFixed(0)} req/s, ${livez[mode].cpuMicrosPerRequest.toFixed(1)} µs/request; start-up ${startup[mode].toFixed(0)} ms` +
-            (byId[mode].errors + livez[mode].errors ? ` (${byId[mode].errors + livez[mode].errors} errors/non-2xx)` : ''),
+            `tracing ${mode}: GET /items/:id ${formatSpan(byId[mode].requestsPerSecond, 0)} req/s, service CPU ${formatSpan(byId[mode].cpuMicrosPerRequest, 1)} µs/request; ` +
+            `/livez ${formatSpan(livez[mode].requestsPerSecond, 0)} req/s; start-up ${formatSpan(startups[mode], 0)} ms` +
+            (errors(mode) ? ` (${errors(mode)} errors/non-2xx)` : ''),
         ),
         `receiver: ${sink.requests} OTLP export requests, ${(sink.bytes / 1024 / 1024).toFixed(1)} MiB`,
       ],
