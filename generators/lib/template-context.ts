@@ -2,6 +2,7 @@ import pluralize from 'pluralize';
 import type { ServiceSpec } from './spec.js';
 import { documentationFor } from './documentation.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
+import { indefiniteArticle } from './article.js';
 
 /**
  * What templates see: the spec, every derived name and a boolean per choice value, so templates
@@ -12,6 +13,8 @@ export interface TemplateContext extends Readonly<ServiceSpec> {
   namePascal: string;
   resourcePlural: string;
   resourcePascal: string;
+  /** The resource with its indefinite article: `an item`, `a widget`. */
+  aResource: string;
   resourcePluralPascal: string;
   resourceCamel: string;
   resourcePluralCamel: string;
@@ -92,6 +95,7 @@ export function templateContextFor(spec: ServiceSpec, generatorVersion: string):
     namePascal: pascalCase(spec.name),
     resourcePlural,
     resourcePascal: pascalCase(spec.resource),
+    aResource: `${indefiniteArticle(spec.resource)} ${spec.resource}`,
     resourcePluralPascal: pascalCase(resourcePlural),
     resourceCamel: camelCase(spec.resource),
     resourcePluralCamel: camelCase(resourcePlural),
