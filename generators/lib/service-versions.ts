@@ -19,7 +19,7 @@ export const SERVICE_VERSIONS = {
   // build and test
   typescript: '7.0.2',
   esbuild: '0.28.2',
-  '@types/node': '24.19.2',
+  '@types/node': '26.6.11',
   '@types/pg': '8.23.1',
   // the embedded development database (served by the generated src/db/embedded-server.ts)
   '@electric-sql/pglite': '0.5.14',

@@ -12,12 +12,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   describeRun,
-  envWithNode24,
+  envWithServiceNode,
   freePort,
   http,
   makeWorkDir,
   messagingNames,
-  npm24,
+  npmWithServiceNode,
   openTestBroker,
   runCli,
   startServiceProcess,
@@ -37,7 +37,7 @@ describe('the default repo in its first hour', () => {
   it('is generated and installed; the next steps repeat nothing that ran and start nothing with Docker', async () => {
     const work = await makeWorkDir('e2e-first-hour');
     repo = join(work, name);
-    const generated = await runCli(['new', name, '--yes', '--skip-git'], { cwd: work, env: envWithNode24(), timeoutMs: 5 * MINUTES });
+    const generated = await runCli(['new', name, '--yes', '--skip-git'], { cwd: work, env: envWithServiceNode(), timeoutMs: 5 * MINUTES });
     expect({ exitCode: generated.exitCode, output: generated.exitCode === 0 ? '' : describeRun('microforge new', generated) }).toEqual({ exitCode: 0, output: '' });
     const next = generated.stdout.slice(generated.stdout.indexOf('Next:')).split('\n').map((line) => line.trim()).filter(Boolean);
     expect(next.slice(0, 3)).toEqual(['Next:', `cd ${name}`, 'npm test']);
@@ -83,7 +83,7 @@ describe('the default repo in its first hour', () => {
   }, 8 * MINUTES);
 
   it('passes its own tests on the embedded database', async () => {
-    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: '' }, timeoutMs: 8 * MINUTES });
+    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: '' }, timeoutMs: 8 * MINUTES });
     expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test (embedded)', result) }).toEqual({ exitCode: 0, output: '' });
     expect(result.stdout).toMatch(/^database: embedded PostgreSQL/m);
     expect(Number(/^ℹ fail (\d+)$/m.exec(result.stdout)?.[1] ?? -1)).toBe(0);
@@ -91,7 +91,7 @@ describe('the default repo in its first hour', () => {
 
   it('with the broker unreachable, `npm test` fails at once, naming the broker, the URL and how to start one', async () => {
     const port = await freePort();
-    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: '', AMQP_URL: `amqp://guest:guest@127.0.0.1:${port}` }, timeoutMs: 2 * MINUTES });
+    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: '', AMQP_URL: `amqp://guest:guest@127.0.0.1:${port}` }, timeoutMs: 2 * MINUTES });
     expect({ exitCode: result.exitCode, timedOut: result.timedOut }).toEqual({ exitCode: 1, timedOut: false });
     expect(result.stderr).toContain(`npm test: RabbitMQ is not reachable at amqp://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}); start it (locally: docker compose up -d rabbitmq) or set the URL`);
   }, 3 * MINUTES);
