@@ -42,7 +42,6 @@ function dependencyUrls(context: SettingsContext): string[] {
   return urls;
 }
 
-/** compose.yaml services the tests need, besides the service itself. */
 /** Services `npm run dev` and `npm test` need running (PostgreSQL is embedded when DATABASE_URL is unset). */
 export function hostDependencies(context: Pick<SettingsContext, 'cacheRedis' | 'brokerRabbitmq' | 'brokerNats'>): string[] {
   return [...(context.cacheRedis ? ['redis'] : []), ...(context.brokerRabbitmq ? ['rabbitmq'] : []), ...(context.brokerNats ? ['nats'] : [])];
