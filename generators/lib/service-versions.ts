@@ -12,7 +12,7 @@ export const SERVICE_VERSIONS = {
   yaml: '2.9.1',
   pg: '8.23.1',
   'lru-cache': '11.5.3',
-  ioredis: '5.9.3',
+  ioredis: '6.0.0',
   amqplib: '2.3.1',
   '@nats-io/transport-node': '3.4.0',
   '@nats-io/jetstream': '3.4.0',
