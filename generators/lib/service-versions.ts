@@ -37,9 +37,8 @@ export const SERVICE_VERSIONS = {
   '@types/pg': '8.23.1',
   // validates the served OpenAPI document in the service's own tests
   '@readme/openapi-parser': '9.0.0',
-  // the embedded development database; pglite-socket pins the exact pglite it was built with
+  // the embedded development database (served by the generated src/db/embedded-server.ts)
   '@electric-sql/pglite': '0.5.14',
-  '@electric-sql/pglite-socket': '0.2.17',
 } as const;
 
 export type ServicePackage = keyof typeof SERVICE_VERSIONS;
