@@ -96,14 +96,20 @@ describe('rendering added resources', () => {
   it('moves a newer template migration off a number a resource took before it, the same way on every render', () => {
     // order was added (as 0006) before a release shipped 0006_add_outbox_claims.sql.
     const spec = completeSpec({ resources: [{ ...order, migration: 6 }, { ...shipment, migration: 7 }] }, 'shop');
-    const migrations = (tree: ReadonlyMap<string, Buffer>) => [...tree.keys()].filter((path) => path.startsWith('migrations/')).slice(-3);
-    expect(migrations(renderRepo(spec))).toEqual(['migrations/0006_create_orders.sql', 'migrations/0007_create_shipments.sql', 'migrations/0008_add_outbox_claims.sql']);
+    const migrations = (tree: ReadonlyMap<string, Buffer>) => [...tree.keys()].filter((path) => path.startsWith('migrations/')).slice(-4);
+    expect(migrations(renderRepo(spec))).toEqual([
+      'migrations/0006_create_orders.sql',
+      'migrations/0007_create_shipments.sql',
+      'migrations/0008_add_outbox_claims.sql',
+      'migrations/0009_add_outbox_trace_context.sql',
+    ]);
     const third: ResourceSpec = { name: 'invoice', fields: [parseField('total:number')], migration: nextMigrationNumber(renderRepo(spec).keys()) };
-    expect(third.migration).toBe(9);
+    expect(third.migration).toBe(10);
     expect(migrations(renderRepo({ ...spec, resources: [...(spec.resources ?? []), third] }))).toEqual([
       'migrations/0007_create_shipments.sql',
       'migrations/0008_add_outbox_claims.sql',
-      'migrations/0009_create_invoices.sql',
+      'migrations/0009_add_outbox_trace_context.sql',
+      'migrations/0010_create_invoices.sql',
     ]);
   });
 
