@@ -8,6 +8,7 @@ import { imageRules } from './image.js';
 import { jobRules } from './jobs.js';
 import { leastPrivilegeRules } from './least-privilege.js';
 import { linterExemptionRules } from './linter-exemptions.js';
+import { monitoringRules } from './monitoring.js';
 import { networkRules } from './network.js';
 import { probeRules } from './probes.js';
 import { resourceRules } from './resources.js';
@@ -37,6 +38,7 @@ export const RULES: readonly Rule[] = [
   ...scaleRules,
   ...networkRules,
   ...linterExemptionRules,
+  ...monitoringRules,
   ...secretRules,
   ...dockerfileRules,
   ...runtimeRules,

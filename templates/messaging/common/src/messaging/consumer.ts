@@ -20,7 +20,6 @@ import { parseEnvelope } from './envelope.ts';
 export interface CommandContext {
   /** The command's id: the key of the inbox, so a redelivered command is applied once. */
   messageId: string;
-  correlationId: string;
   deliveryCount: number;
   /**
    * True when a failure now is final: no redelivery follows (at-most-once, or the delivery limit
@@ -28,6 +27,8 @@ export interface CommandContext {
    */
   finalAttempt: boolean;
   logger: Logger;
+  /** The handler found the command applied before (a redelivery): it is acknowledged and counted as a duplicate. */
+  alreadyApplied(): void;
 }
 
 export interface CommandHandler<S extends TSchema = TSchema> {
@@ -85,16 +86,6 @@ export interface CommandConsumer extends DeliveryHandler {
   waitingForDependency(): number;
 }
 
-/**
- * A correlation id as the publisher sent it, if it can be logged and stored: a NUL character or a
- * lone surrogate would make the database refuse the row that carries it (and so fail a valid
- * command), and an unbounded one would bloat every log line.
- */
-function usableCorrelationId(value: string | undefined): string | undefined {
-  if (value === undefined || value === '' || value.length > 200 || value.includes('\u0000') || !value.isWellFormed()) return undefined;
-  return value;
-}
-
 const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
   new Promise((resolve) => {
     const timer = setTimeout(done, ms);
@@ -135,8 +126,8 @@ export function createCommandConsumer(options: ConsumerOptions): CommandConsumer
   // parsing the command. A Map, so a type like "__proto__" finds nothing.
   const byType = new Map(Object.entries(handlers).map(([type, handler]) => [type, { handler, validator: Compile(handler.schema) }]));
   const consume = async (delivery: Delivery): Promise<Outcome> => {
-    const correlationId = usableCorrelationId(delivery.correlationId) ?? usableCorrelationId(delivery.messageId) ?? 'none';
-    const log = logger.child({ correlationId, messageId: delivery.messageId, deliveryCount: delivery.deliveryCount });
+    // The sender's trace, not an id of its own, correlates these lines (trace_id, when traced).
+    const log = logger.child({ messageId: delivery.messageId, deliveryCount: delivery.deliveryCount });
     const parsed = parseEnvelope(delivery.body, delivery.messageId);
     if (!parsed.ok) {
       log.warn({ reason: parsed.reason }, 'poison command: dead-lettered');
@@ -156,17 +147,20 @@ export function createCommandConsumer(options: ConsumerOptions): CommandConsumer
       log.warn({ type: envelope.type, reason }, 'poison command: dead-lettered');
       return { kind: 'dead-letter', reason };
     }
+    let duplicate = false;
     try {
       const context = {
         messageId: envelope.id,
-        correlationId,
         deliveryCount: delivery.deliveryCount,
         finalAttempt: semantics === 'at-most-once' || delivery.deliveryCount >= maxDeliveries,
         logger: log.child({ type: envelope.type }),
+        alreadyApplied: () => {
+          duplicate = true;
+        },
       };
       await handleWaitingForDependencies(() => handler.handle(envelope.data, context));
       log.debug({ type: envelope.type }, 'command handled');
-      return { kind: 'ack' };
+      return duplicate ? { kind: 'ack', duplicate: true } : { kind: 'ack' };
     } catch (error) {
       if (error instanceof PermanentCommandError) {
         log.warn({ type: envelope.type, reason: error.message }, 'command rejected: dead-lettered');

@@ -38,7 +38,8 @@ import {
   type JsMsg,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import type { Logger } from '../logger.ts';
+import { unreachableWarning, type Logger } from '../logger.ts';
+import { currentTraceCarrier, traceHeadersOf } from '../telemetry/messaging.ts';
 import type {
   Broker,
   ConsumerProgress,
@@ -73,9 +74,6 @@ export interface NatsBrokerOptions {
 }
 
 export const MESSAGE_ID_HEADER = 'Nats-Msg-Id';
-export const CORRELATION_ID_HEADER = 'Correlation-Id';
-/** Also accepted on incoming commands, from producers that follow the HTTP habit. */
-const ALTERNATIVE_CORRELATION_ID_HEADER = 'X-Correlation-Id';
 export const DEAD_LETTER_HEADERS = {
   reason: 'Dead-Letter-Reason',
   subject: 'Dead-Letter-Original-Subject',
@@ -208,7 +206,8 @@ export class NatsBroker implements Broker {
   async #publishTo(subject: string, streamName: string, message: OutboundCommand): Promise<void> {
     const { js } = this.#require();
     const headers = natsHeaders();
-    headers.set(CORRELATION_ID_HEADER, message.correlationId);
+    // W3C trace context (traceparent, tracestate): the consumer continues the sender's trace.
+    for (const [name, value] of Object.entries(message.traceContext ?? currentTraceCarrier())) headers.set(name, value);
     const body = JSON.stringify({ id: message.id, type: message.type, data: message.data });
     const ack = await js.publish(subject, body, {
       msgID: message.id,
@@ -288,7 +287,8 @@ export class NatsBroker implements Broker {
           noAsyncTraces: true,
         });
       } catch (error) {
-        this.#logger.warn({ attempt, retryInMs: delay, err: describe(error) }, 'cannot connect to NATS; retrying');
+        const [fields, message] = unreachableWarning('NATS', this.#options.url, error, 'nats');
+        this.#logger.warn({ ...fields, attempt, retryInMs: delay }, `${message}; retrying`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay * (0.5 + Math.random() / 2));
           this.#wakeConnectLoop = () => {
@@ -610,8 +610,8 @@ function toDelivery(msg: JsMsg): Delivery {
   return {
     body: Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength),
     messageId: header(msg.headers, MESSAGE_ID_HEADER),
-    correlationId: header(msg.headers, CORRELATION_ID_HEADER) ?? header(msg.headers, ALTERNATIVE_CORRELATION_ID_HEADER),
     deliveryCount: msg.info.deliveryCount,
+    traceContext: traceHeadersOf((name) => header(msg.headers, name)),
   };
 }
 

@@ -7,8 +7,9 @@
  * before the handler runs. The connection reconnects with backoff; the consumer resumes.
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import type { Logger } from '../logger.ts';
-import type { Broker, ConsumerProgress, Delivery, DeliveryHandler, DeliverySemantics, OutboundCommand, OutboundMessage, Outcome } from './broker.ts';
+import { unreachableWarning, type Logger } from '../logger.ts';
+import { currentTraceCarrier, traceHeadersOf } from '../telemetry/messaging.ts';
+import type { Broker, ConsumerProgress, Delivery, DeliveryHandler, DeliverySemantics, OutboundCommand, OutboundMessage, Outcome, TraceCarrier } from './broker.ts';
 
 export interface RabbitmqBrokerOptions {
   /** Contains credentials: never log it. */
@@ -93,7 +94,7 @@ export class RabbitmqBroker implements Broker {
     if (!channel) throw new Error('RabbitMQ is not connected');
     const body = Buffer.from(JSON.stringify({ id: message.id, type: message.type, data: message.data }), 'utf8');
     await this.#confirmed(channel, (done) =>
-      channel.publish(exchange, routingKey, body, this.#properties(message.id, message.type, message.correlationId), done),
+      channel.publish(exchange, routingKey, body, this.#properties(message.id, message.type, message.traceContext), done),
     );
   }
 
@@ -136,7 +137,8 @@ export class RabbitmqBroker implements Broker {
         return;
       } catch (error) {
         const delayMs = Math.round(Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
-        this.#logger.warn({ err: error, attempt, delayMs }, 'RabbitMQ connection failed; retrying');
+        const [fields, message] = unreachableWarning('RabbitMQ', this.#options.url, error, 'rabbitmq');
+        this.#logger.warn({ ...fields, attempt, delayMs }, `${message}; retrying`);
         await sleep(delayMs);
       }
     }
@@ -316,30 +318,24 @@ export class RabbitmqBroker implements Broker {
   #toDelivery(message: ConsumeMessage): Delivery {
     const headers = message.properties.headers ?? {};
     const counted = headers['x-delivery-count'];
-    const correlationHeader = headers['x-correlation-id'];
     return {
       body: message.content,
       messageId: typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined,
-      correlationId:
-        typeof message.properties.correlationId === 'string'
-          ? message.properties.correlationId
-          : typeof correlationHeader === 'string'
-            ? correlationHeader
-            : undefined,
       deliveryCount: typeof counted === 'number' ? counted + 1 : message.fields.redelivered ? 2 : 1,
+      traceContext: traceHeadersOf((name) => headers[name]),
     };
   }
 
-  #properties(id: string, type: string, correlationId: string) {
+  #properties(id: string, type: string, traceContext: TraceCarrier = currentTraceCarrier()) {
     return {
       persistent: true,
       contentType: 'application/json',
       messageId: id,
       type,
-      correlationId,
       timestamp: Math.floor(Date.now() / 1000),
       appId: this.#options.service,
-      headers: { 'x-correlation-id': correlationId },
+      // W3C trace context (traceparent, tracestate): the consumer continues the sender's trace.
+      headers: { ...traceContext },
     };
   }
 
