@@ -1,0 +1,83 @@
+/**
+ * Every adapter to the outside world is built here, and only here. Each registers its readiness
+ * check and its closer with the lifecycle, so probes and shutdown cover it without knowing it.
+ */
+import type { Config } from './config.ts';
+import type { Metrics } from './http/metrics.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import type { Logger } from './logger.ts';
+import { selectDatabase } from './db/database.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createPool, pingDatabase } from './db/pool.ts';
+import { TombstonePurger } from './db/tombstone-purger.ts';
+import { LiveSettings } from './settings/live-settings.ts';
+import { PgSettingsStore } from './settings/settings-store.ts';
+import { PgOrderStore, type OrderStore } from './orders/store.ts';
+import { createOrderCache } from './cache/cache.ts';
+import { createMessaging } from './messaging/messaging.ts';
+import { PgAdjustmentQueue, type AdjustmentQueue } from './orders/adjustments.ts';
+
+export interface Adapters {
+  orders: OrderStore;
+  settings: LiveSettings;
+  orderAdjustments: AdjustmentQueue;
+  /** Work that must finish before the service counts as started (connections, migrations). */
+  start(): Promise<void>;
+  /** Stops background work that takes new work in (consumers); resolves once in-flight work is done. */
+  stopIntake(): Promise<void>;
+}
+
+export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics): Adapters {
+  const starters: Array<() => Promise<void>> = [];
+
+  // Outside production an unset DATABASE_URL selects an embedded PostgreSQL (src/db/database.ts).
+  const database = selectDatabase(config, logger, lifecycle);
+  const pool = createPool(database.settings, logger);
+  lifecycle.registerCheck({ name: 'postgres', check: () => pingDatabase(pool) });
+  lifecycle.registerCloser({ name: 'postgres', close: () => pool.end() });
+  starters.push(async () => {
+    await database.start();
+    if (config.database.migrateOnStart) {
+      await runMigrations({ pool, logger });
+    } else {
+      await pingDatabase(pool);
+      logger.info('migrations at start-up are disabled (DATABASE_MIGRATE_ON_START=false)');
+    }
+  });
+  // Both need the schema, so they start after the migrations; their closers run before the pool's.
+  const settings = new LiveSettings({ store: new PgSettingsStore(pool), logger, refreshMs: config.dynamicSettingsRefreshMs });
+  const purger = new TombstonePurger({ pool, logger, ...config.tombstones });
+  lifecycle.registerCloser({ name: 'dynamic settings', close: () => settings.stop() });
+  lifecycle.registerCloser({ name: 'tombstone purger', close: () => purger.stop() });
+  starters.push(async () => {
+    await settings.start();
+    purger.start();
+  });
+
+  // After the migrations (started above): they create the trigger the cache listens to.
+  const cache = createOrderCache({
+    config,
+    database: { url: database.settings.url, connectTimeoutMs: config.database.connectTimeoutMs, embedded: database.kind === 'embedded' },
+    logger,
+    lifecycle,
+    metrics,
+    store: new PgOrderStore(pool),
+  });
+  starters.push(() => cache.start());
+
+  // After the database (registered above), so its closers run before the pool closes.
+  const messaging = createMessaging(config, logger, lifecycle, pool);
+  starters.push(() => messaging.start());
+
+  return {
+    orders: cache.store,
+    settings,
+    orderAdjustments: new PgAdjustmentQueue(pool, () => messaging.outboxCommitted()),
+    async start() {
+      for (const start of starters) await start();
+    },
+    async stopIntake() {
+      await messaging.stopConsuming();
+    },
+  };
+}
