@@ -5,12 +5,12 @@
  * invalidation has arrived, within a measured bound, also for a write that bypasses the service
  * (raw SQL); 200 concurrent reads of a cold key cost one database load; and (Redis) stopping
  * Redis during a load run fails no request and keeps /readyz green, and hits resume once Redis
- * is back. One install per kind. The machine's Redis is restarted in `finally`, whatever happens.
+ * is back. One install per kind. Redis is a private redis-server on a free port that the test
+ * starts, crashes and restarts by its PID: the machine's Redis on 6379 is shared and never touched.
  */
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import {
   createTestDatabase,
   describeRun,
@@ -21,21 +21,19 @@ import {
   psql,
   runCli,
   startHardened,
+  startPrivateRedis,
   tcpOpen,
   useE2eCleanup,
   type HardenedProcess,
+  type PrivateRedis,
   type TestDatabase,
 } from './support/index.js';
 
 useE2eCleanup(120_000);
 
 const MINUTES = 60_000;
-const REDIS_PORT = 6379;
-const REDIS_URL = `redis://127.0.0.1:${REDIS_PORT}`;
 /** The stale bound asserted: B serves the new version at most this long after A's write answered. */
 const STALE_BOUND_MS = 1_000;
-/** How the machine's Redis is started (the command of .ci/run). */
-const REDIS_START = ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'];
 
 type Kind = 'memory' | 'redis';
 
@@ -47,16 +45,6 @@ interface Item {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function ensureRedisRunning(): Promise<void> {
-  if (await tcpOpen(REDIS_PORT)) return;
-  await execa('redis-server', REDIS_START, { reject: false, stdin: 'ignore' });
-  const deadline = Date.now() + 30_000;
-  while (!(await tcpOpen(REDIS_PORT))) {
-    if (Date.now() > deadline) throw new Error('Redis did not come back on 6379 within 30 s');
-    await sleep(100);
-  }
-}
 
 /** Sum of a Prometheus sample family from /metrics, e.g. cache_hits_total{entry="by_id"}. */
 async function metric(service: HardenedProcess, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -100,6 +88,7 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
   let database: TestDatabase;
   let a: HardenedProcess;
   let b: HardenedProcess;
+  let redis: PrivateRedis | undefined;
 
   async function startReplica(): Promise<HardenedProcess> {
     const port = await freePort();
@@ -113,7 +102,7 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
         LOG_LEVEL: 'info',
         HOST: '127.0.0.1',
         DATABASE_URL: database.url,
-        ...(kind === 'redis' ? { REDIS_URL } : {}),
+        ...(redis ? { REDIS_URL: redis.url } : {}),
       },
     });
     await replica.waitForHttp('/readyz', { timeoutMs: 30_000 });
@@ -129,8 +118,9 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
       const result = await npm24(repo, args, { timeoutMs: 5 * MINUTES });
       expect({ args, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun(`npm ${args.join(' ')}`, result) }).toEqual({ args, exitCode: 0, output: '' });
     }
+    if (kind === 'redis') redis = await startPrivateRedis();
     const ownTests = await createTestDatabase('cache_own_tests');
-    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: ownTests.url, REDIS_URL }, timeoutMs: 4 * MINUTES });
+    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: ownTests.url, ...(redis ? { REDIS_URL: redis.url } : {}) }, timeoutMs: 4 * MINUTES });
     expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test', result) }).toEqual({ exitCode: 0, output: '' });
     expect(Number(/^ℹ fail (\d+)$/m.exec(result.stdout)?.[1] ?? -1)).toBe(0);
     expect(Number(/^ℹ pass (\d+)$/m.exec(result.stdout)?.[1] ?? 0)).toBeGreaterThan(0);
@@ -236,13 +226,13 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
       try {
         await sleep(1_000);
         const bypassesBefore = await metric(a, 'cache_bypassed_total');
-        await execa('redis-cli', ['-p', String(REDIS_PORT), 'shutdown', 'nosave'], { reject: false, stdin: 'ignore' });
-        expect(await tcpOpen(REDIS_PORT)).toBe(false);
+        await redis!.crash();
+        expect(await tcpOpen(redis!.port)).toBe(false);
         const requestsAtStop = requests;
         await sleep(2_000);
         const requestsWhileDown = requests - requestsAtStop;
         expect(await metric(a, 'cache_bypassed_total')).toBeGreaterThan(bypassesBefore);
-        await ensureRedisRunning();
+        await redis!.restart();
         await sleep(2_000);
         running = false;
         await load;
@@ -259,7 +249,6 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
       } finally {
         running = false;
         await load.catch(() => undefined);
-        await ensureRedisRunning();
       }
     }, 2 * MINUTES);
   }
@@ -270,5 +259,6 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
       expect({ code: exit.code, output: exit.code === 0 ? '' : replica.output().slice(-3000) }).toEqual({ code: 0, output: '' });
     }
     await database.drop();
+    await redis?.stop();
   }, MINUTES);
 });

@@ -35,3 +35,5 @@ export {
 } from './brokers.js';
 export { startServiceProcess, type ServiceProcess } from './service-process.js';
 export { startBuiltService, type BuiltService, type ServiceExit } from './built-service.js';
+export { startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from './private-redis.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
