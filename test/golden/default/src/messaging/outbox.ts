@@ -1,11 +1,14 @@
 /**
  * Transactional outbox. `enqueueEvent` (and `enqueueCommand`, for commands this service accepts
  * over HTTP and works off later) writes a message in the caller's transaction, so it exists
- * exactly when the change it belongs to was committed. The relay, running in every replica, takes
- * batches with FOR UPDATE SKIP LOCKED (replicas never publish the same row at once), publishes
- * each message and waits for the broker's confirm, then deletes the rows in the same transaction.
- * A crash between confirm and commit publishes the batch again: messages are delivered at least
- * once, with the same id, so consumers recognise the duplicates.
+ * exactly when the change it belongs to was committed. The relay, running in every replica, claims
+ * a batch in one short statement (FOR UPDATE SKIP LOCKED, so replicas never claim the same row at
+ * once; the claim is a lease, `claimed_until`), commits, publishes each message and waits for the
+ * broker's confirms, then deletes the rows the broker confirmed. No transaction is open while the
+ * broker is awaited: a frozen broker or a failed-over database never leaves a session idle in
+ * transaction holding row locks. A crash (or a lost delete) after the confirm leaves the claim to
+ * expire and the rows are published again: messages are delivered at least once, with the same
+ * id, so consumers recognise the duplicates. Rows the broker refused are released at once.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -51,6 +54,20 @@ interface OutboxRow {
   type: string;
   data: unknown;
   correlation_id: string;
+  created_at: Date;
+}
+
+/** The promise's value, or undefined when it has not settled within `ms`. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface OutboxRelayOptions {
@@ -66,7 +83,20 @@ export interface OutboxRelayOptions {
 }
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+/**
+ * How long a claim holds before another replica may publish the rows again. Longer than a
+ * broker confirm takes when it works (the publish is abandoned well before: see below), short
+ * enough that a crashed replica's batch goes out again within a minute.
+ */
+export const CLAIM_LEASE_MS = 60_000;
+/** A batch whose confirms have not all arrived by then counts as failed (its rows are released). */
+const PUBLISH_DEADLINE_MS = 30_000;
 const COALESCE_MS = 25;
+/**
+ * The longest pause between attempts while the broker fails: once it is back, the outbox drains
+ * within this much (plus the broker's own reconnect), however long the outage was.
+ */
+export const MAX_RELAY_BACKOFF_MS = 2_000;
 
 export class OutboxRelay {
   readonly #options: OutboxRelayOptions;
@@ -100,38 +130,39 @@ export class OutboxRelay {
     await this.#running;
   }
 
-  /** Publishes one batch; returns how many events went out. */
+  /** Publishes one batch; returns how many messages the broker confirmed. */
   async publishBatch(): Promise<number> {
     const { pool, broker, batchSize } = this.#options;
-    const client = await pool.connect();
-    try {
-      // No need to wait for the WAL flush: if a crash loses the delete, the batch is published
-      // again with the same ids, which consumers already absorb. Saves an fsync per batch.
-      await client.query('begin; set local synchronous_commit = off');
-      const { rows } = await client.query<OutboxRow>(
-        `select id, kind, topic, type, data, correlation_id from outbox
-          order by created_at, id limit $1 for update skip locked`,
-        [batchSize],
-      );
-      if (rows.length === 0) {
-        await client.query('commit');
-        return 0;
-      }
-      await Promise.all(
+    // One statement, one short transaction: no client is held while the broker is awaited.
+    const { rows } = await pool.query<OutboxRow>(
+      `update outbox set claimed_until = now() + make_interval(secs => $2)
+        where id in (select id from outbox
+                      where claimed_until is null or claimed_until < now()
+                      order by created_at, id limit $1 for update skip locked)
+        returning id, kind, topic, type, data, correlation_id, created_at`,
+      [batchSize, CLAIM_LEASE_MS / 1000],
+    );
+    if (rows.length === 0) return 0;
+    rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
+    const results = await withDeadline(
+      Promise.allSettled(
         rows.map((row) => {
           const message = { id: row.id, type: row.type, data: row.data, correlationId: row.correlation_id };
           return row.kind === 'command' ? broker.sendCommand(message) : broker.publish({ ...message, topic: row.topic });
         }),
-      );
-      await client.query('delete from outbox where id = any($1::uuid[])', [rows.map((row) => row.id)]);
-      await client.query('commit');
-      return rows.length;
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+      ),
+      PUBLISH_DEADLINE_MS,
+    );
+    const confirmed = rows.filter((_, index) => results?.[index]?.status === 'fulfilled').map((row) => row.id);
+    const refused = rows.map((row) => row.id).filter((id) => !confirmed.includes(id));
+    if (confirmed.length > 0) await pool.query('delete from outbox where id = any($1::uuid[])', [confirmed]);
+    if (refused.length > 0) {
+      // Back to the queue at once rather than after the lease; if this fails too, the lease ends it.
+      await pool.query('update outbox set claimed_until = null where id = any($1::uuid[])', [refused]).catch(() => undefined);
+      const firstFailure = results?.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      throw firstFailure?.reason ?? new Error(`the broker did not confirm ${refused.length} messages within ${PUBLISH_DEADLINE_MS} ms`);
     }
+    return confirmed.length;
   }
 
   async #loop(): Promise<void> {
@@ -150,7 +181,7 @@ export class OutboxRelay {
       // After a commit, wait a moment so the events of concurrent commits go out as one batch.
       const delayMs =
         this.#failures > 0
-          ? Math.min(30_000, this.#options.pollMs * 2 ** this.#failures)
+          ? Math.min(MAX_RELAY_BACKOFF_MS, this.#options.pollMs * 2 ** this.#failures)
           : this.#notified
             ? COALESCE_MS
             : this.#options.pollMs;
