@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --json] [-- --only generation,service,image,consumer,cache,matrix] [-- --rounds N]`
+ * `npm run bench [-- --json] [-- --only generation,add-resource,service,image,consumer,cache,matrix] [-- --rounds N]`
  * Prints ratios against baselines measured in the same run. Missing a target never fails it:
  * the exit code is non-zero only when the benchmark itself breaks.
  */
+import { runAddResourceBenchmark } from './add-resource.js';
 import { runCacheBenchmark } from './cache.js';
 import { machineInfo, node24BinDir } from './environment.js';
 import { runConsumerBenchmark } from './consumer-throughput.js';
@@ -23,6 +24,7 @@ interface Benchmark {
 
 const BENCHMARKS: Benchmark[] = [
   { key: 'generation', byDefault: true, run: runGenerationBenchmark },
+  { key: 'add-resource', byDefault: true, run: runAddResourceBenchmark },
   { key: 'service', byDefault: true, run: runServiceBenchmark },
   { key: 'image', byDefault: true, run: runImageBenchmark },
   { key: 'matrix', byDefault: false, run: runMatrixBenchmark },

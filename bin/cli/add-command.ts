@@ -12,6 +12,7 @@ import { UsageError } from '../../generators/lib/usage-error.js';
 import { adoptCommand, adoptionHelp } from './adopt-command.js';
 import type { CommandContext } from './new-command.js';
 import { runRepoUpdate, startRepoCommand } from './repo-update.js';
+import { addResourceCommand } from './resource-command.js';
 import { UPDATE_FLAGS } from './update-arguments.js';
 
 const addableComponents = () => COMPONENTS.filter((component) => component.addable);
@@ -28,13 +29,14 @@ function availableToAdd(component: Component): boolean {
 function addHelp(): string {
   const names = addableComponents().map((component) => component.id).join('|');
   return [
-    `Usage: microforge add <${names}|docker|kubernetes> [options]`,
+    `Usage: microforge add <${names}|resource|docker|kubernetes> [options]`,
     '',
     'Adds a component to the microforge repo in the current directory, exactly as `microforge new`',
     'would have rendered it with the combined choices. Files you changed are merged (3-way) or',
     'reported as conflicts, never silently overwritten; files you own are left alone.',
     '',
     ...addableComponents().map((component) => `  ${component.id}: ${component.addable?.choices.map((key) => `--${key}`).join(', ')}${availableToAdd(component) ? '' : ' [not available yet]'}`),
+    '  resource NAME --field NAME:TYPE[?] ...: a resource of your own (see microforge add resource --help)',
     '',
     ...Object.entries(UPDATE_FLAGS).map(([flag, declaration]) => `  --${flag.padEnd(14)} ${declaration.help}`),
     '',
@@ -50,6 +52,7 @@ export async function addCommand(argv: readonly string[], context: CommandContex
     context.reporter.info(addHelp());
     return name === undefined ? 2 : 0;
   }
+  if (name === 'resource') return addResourceCommand(rest, context);
   if (name === 'docker' || name === 'kubernetes') {
     if (existsSync(join(process.cwd(), YO_RC_PATH))) {
       throw new UsageError(`this repo already has ${name}: every repo microforge generates does (microforge upgrade keeps it current)`);
@@ -58,7 +61,7 @@ export async function addCommand(argv: readonly string[], context: CommandContex
   }
   const component = COMPONENTS.find((candidate) => candidate.id === name && candidate.addable);
   if (!component?.addable) {
-    throw new UsageError(`unknown component '${name}' (microforge add takes: ${[...addableComponents().map((candidate) => candidate.id), 'docker', 'kubernetes'].join(', ')})`);
+    throw new UsageError(`unknown component '${name}' (microforge add takes: ${[...addableComponents().map((candidate) => candidate.id), 'resource', 'docker', 'kubernetes'].join(', ')})`);
   }
   const { addable } = component;
   const started = startRepoCommand(rest, { name: `add ${component.id}`, choiceKeys: addable.choices, help: addHelp }, context);

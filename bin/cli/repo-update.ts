@@ -16,7 +16,7 @@ import { commitFiles, type FileChange } from './commit-files.js';
 import { installDependencies } from './post-generate.js';
 import type { CommandContext } from './new-command.js';
 import type { Reporter } from './reporter.js';
-import { parseUpdateArguments, type UpdateArguments } from './update-arguments.js';
+import { parseUpdateArguments, type ExtraFlag, type UpdateArguments } from './update-arguments.js';
 
 export function readGenerationRecord(directory: string, command: string): GenerationRecord {
   const path = join(directory, YO_RC_PATH);
@@ -66,16 +66,16 @@ export interface RepoCommand {
 
 export function startRepoCommand(
   argv: readonly string[],
-  command: { name: string; choiceKeys: readonly ChoiceKey[]; check?: boolean; help(): string },
+  command: { name: string; choiceKeys: readonly ChoiceKey[]; check?: boolean; extraFlags?: Record<string, ExtraFlag>; positionals?: number; help(): string },
   context: CommandContext,
 ): RepoCommand | 'help-shown' {
-  const args = parseUpdateArguments(argv, command.choiceKeys, { check: command.check ?? false, terminalAttached: context.terminalAttached });
+  const args = parseUpdateArguments(argv, command.choiceKeys, { check: command.check ?? false, terminalAttached: context.terminalAttached, extraFlags: command.extraFlags });
   context.onDebug(args.debug);
   if (args.help) {
     context.reporter.info(command.help());
     return 'help-shown';
   }
-  if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (run ${command.name.split(' ')[0]} in the repo's root; see --help)`);
+  if (args.positionals.length > (command.positionals ?? 0)) throw new UsageError(`unexpected argument '${args.positionals[command.positionals ?? 0]}' (run ${command.name.split(' ')[0]} in the repo's root; see --help)`);
   const directory = process.cwd();
   return { args, directory, previous: readGenerationRecord(directory, `microforge ${command.name}`) };
 }

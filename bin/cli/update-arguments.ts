@@ -27,12 +27,25 @@ export interface UpdateArguments {
   help: boolean;
   debug: boolean;
   check: boolean;
+  /** Values of the command's own flags beyond the choices (e.g. --field of add resource). */
+  extra: Record<string, unknown>;
+  yes: boolean;
+}
+
+/** A flag one command adds to the shared ones, as node:util parseArgs declares it. */
+export interface ExtraFlag {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
 }
 
 const RESOLUTIONS: readonly ConflictResolution[] = ['merge', 'skip', 'ask'];
 
-export function parseUpdateArguments(argv: readonly string[], choiceKeys: readonly ChoiceKey[], options: { check?: boolean; terminalAttached: boolean }): UpdateArguments {
-  const parserOptions: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+export function parseUpdateArguments(
+  argv: readonly string[],
+  choiceKeys: readonly ChoiceKey[],
+  options: { check?: boolean; terminalAttached: boolean; extraFlags?: Record<string, ExtraFlag> },
+): UpdateArguments {
+  const parserOptions: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { ...options.extraFlags };
   for (const key of choiceKeys) parserOptions[choiceFor(key).flag.slice(2)] = { type: 'string' };
   for (const [flag, declaration] of Object.entries(UPDATE_FLAGS)) {
     parserOptions[flag] = 'short' in declaration ? { type: declaration.type, short: declaration.short } : { type: declaration.type };
@@ -69,5 +82,7 @@ export function parseUpdateArguments(argv: readonly string[], choiceKeys: readon
     help: values.help === true,
     debug: values.debug === true,
     check: values.check === true,
+    yes: values.yes === true,
+    extra: Object.fromEntries(Object.keys(options.extraFlags ?? {}).map((flag) => [flag, values[flag]])),
   };
 }

@@ -18,6 +18,8 @@ export interface Component {
   includedIn(spec: ServiceSpec): boolean;
   /** Template folders, relative to templates/, rendered in order (later ones may not repeat a path). */
   templateDirs(spec: ServiceSpec): string[];
+  /** Template folders rendered once per added resource, with that resource's context (resource-context.ts). */
+  resourceTemplateDirs?(spec: ServiceSpec): string[];
   packageJson?(context: TemplateContext): PackageJsonContribution;
   /**
    * Path prefixes of files the user owns once they exist (the example domain, its tests,

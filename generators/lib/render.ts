@@ -11,6 +11,7 @@ import { COMPONENTS } from './components.js';
 import { contentHash, ownershipFor, type Ownership } from './ownership.js';
 import { renderPackageJson } from './package-json.js';
 import { GENERATOR_PACKAGE_NAME, GENERATOR_VERSION, TEMPLATES_ROOT } from './package-root.js';
+import { resourceContextFor } from './resource-context.js';
 import { CHOICE_KEYS, type ServiceSpec } from './spec.js';
 import { templateContextFor, type TemplateContext } from './template-context.js';
 
@@ -22,14 +23,14 @@ const TEMPLATE_SUFFIX = '.hbs';
 const handlebars = Handlebars.create();
 handlebars.registerHelper('eq', (left: unknown, right: unknown) => left === right);
 
-type CompiledTemplate = (context: TemplateContext) => string;
+type CompiledTemplate = (context: object) => string;
 const compiledTemplates = new Map<string, CompiledTemplate>();
 
 function compile(source: string, cacheKey: string): CompiledTemplate {
   let template = compiledTemplates.get(cacheKey);
   if (!template) {
     // strict: a misspelt variable is an error at render time, not an empty string in the output.
-    template = handlebars.compile<TemplateContext>(source, { noEscape: true, strict: true });
+    template = handlebars.compile<object>(source, { noEscape: true, strict: true });
     compiledTemplates.set(cacheKey, template);
   }
   return template;
@@ -50,7 +51,7 @@ function dotfileSegment(segment: string): string {
   return /^_[A-Za-z]/.test(segment) ? `.${segment.slice(1)}` : segment;
 }
 
-export function outputPathFor(templatePath: string, context: TemplateContext): string {
+export function outputPathFor(templatePath: string, context: object): string {
   const withoutSuffix = templatePath.endsWith(TEMPLATE_SUFFIX) ? templatePath.slice(0, -TEMPLATE_SUFFIX.length) : templatePath;
   return withoutSuffix
     .split('/')
@@ -58,7 +59,7 @@ export function outputPathFor(templatePath: string, context: TemplateContext): s
     .join('/');
 }
 
-function renderTemplateDir(templateDir: string, context: TemplateContext, into: Map<string, Buffer>, owner: Map<string, string>): void {
+function renderTemplateDir(templateDir: string, context: object, into: Map<string, Buffer>, owner: Map<string, string>): void {
   const root = join(TEMPLATES_ROOT, templateDir);
   for (const file of listFiles(root)) {
     const templatePath = relative(root, file).split(sep).join(posix.sep);
@@ -86,7 +87,8 @@ export interface GenerationRecord {
 
 /** The `.yo-rc.json` of a generated repo: the choices under Yeoman's usual key, plus the file record. */
 export function renderYoRc(record: GenerationRecord): string {
-  const choices = Object.fromEntries(CHOICE_KEYS.map((key) => [key, record.spec[key]]));
+  const choices: Record<string, unknown> = Object.fromEntries(CHOICE_KEYS.map((key) => [key, record.spec[key]]));
+  if (record.spec.resources?.length) choices.resources = record.spec.resources;
   return `${JSON.stringify({ [GENERATOR_PACKAGE_NAME]: { ...choices, generatorVersion: record.generatorVersion, files: record.files } }, null, 2)}\n`;
 }
 
@@ -107,6 +109,22 @@ export function renderTemplateDirs(templateDirs: readonly string[], context: Tem
   return sortedTree(files);
 }
 
+/**
+ * src/db/migrate.ts refuses two files with one version, so the service would not start: a
+ * template migration of a newer microforge numbered like a resource added before it. Say so
+ * now, naming both, instead of writing a repo that cannot migrate.
+ */
+function assertDistinctMigrationNumbers(paths: Iterable<string>): void {
+  const byNumber = new Map<string, string>();
+  for (const path of paths) {
+    const number = /^migrations\/(\d+)_/.exec(path)?.[1];
+    if (number === undefined) continue;
+    const other = byNumber.get(number);
+    if (other) throw new Error(`${other} and ${path} share migration number ${number}; renumber the resource's migration by hand (see CONTRIBUTING.md)`);
+    byNumber.set(number, path);
+  }
+}
+
 export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERATOR_VERSION): RenderedTree {
   const context = templateContextFor(spec, generatorVersion);
   const files = new Map<string, Buffer>();
@@ -114,12 +132,17 @@ export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERAT
   const components = componentsFor(spec);
   for (const component of components) {
     for (const templateDir of component.templateDirs(spec)) renderTemplateDir(templateDir, context, files, owner);
+    for (const resource of spec.resources ?? []) {
+      const resourceContext = resourceContextFor(context, resource);
+      for (const templateDir of component.resourceTemplateDirs?.(spec) ?? []) renderTemplateDir(templateDir, resourceContext, files, owner);
+    }
   }
   const contributions = components.flatMap((component) => (component.packageJson ? [component.packageJson(context)] : []));
   for (const path of ['package.json', YO_RC_PATH]) {
     if (files.has(path)) throw new Error(`${owner.get(path)} renders ${path}, which microforge assembles itself`);
   }
   files.set('package.json', Buffer.from(renderPackageJson(context, contributions), 'utf8'));
+  assertDistinctMigrationNumbers(files.keys());
   const sorted = new Map(sortedTree(files));
   const ownershipOf = ownershipFor(components, context);
   const record: GenerationRecord = {

@@ -4,6 +4,7 @@
  * CHOICES, so they cannot disagree.
  */
 import pluralize from 'pluralize';
+import type { ResourceSpec } from './resource-spec.js';
 import { UsageError } from './usage-error.js';
 
 export const MESSAGING_VALUES = ['none', 'at-most-once', 'at-least-once'] as const;
@@ -24,9 +25,12 @@ export interface ServiceSpec {
   broker: Broker | null;
   cache: Cache;
   storage: Storage;
+  /** Resources added with `microforge add resource`, in the order they were added (absent: none). */
+  resources?: readonly ResourceSpec[];
 }
 
-export type ChoiceKey = keyof ServiceSpec;
+/** Keys asked for by `new` (flags, prompts, answers file); resources come from `add resource`. */
+export type ChoiceKey = Exclude<keyof ServiceSpec, 'resources'>;
 /** Choices as they arrive from flags, an answers file or prompts: any subset, not yet checked. */
 export type PartialChoices = Partial<Record<ChoiceKey, unknown>>;
 
@@ -87,7 +91,7 @@ export function serviceNameProblem(value: string): string | undefined {
   return undefined;
 }
 
-function resourceProblem(value: string): string | undefined {
+export function resourceNameProblem(value: string): string | undefined {
   const labelProblem = dnsLabelProblem(value, 'resource');
   if (labelProblem) return labelProblem;
   if (!/^[a-z]/.test(value)) return `resource '${value}' must start with a letter (it becomes a TypeScript type and an SQL table)`;
@@ -117,7 +121,7 @@ export const CHOICES: readonly Choice[] = [
     group: 'Service',
     message: 'Example resource, singular (its routes, table and events are derived from it)',
     placeholder: 'RESOURCE',
-    problemWith: resourceProblem,
+    problemWith: resourceNameProblem,
   },
   {
     key: 'storage',
@@ -248,6 +252,9 @@ export function checkContradictions(choices: Partial<ServiceSpec>): void {
   if (choices.cache && choices.cache !== 'none' && choices.storage === 'none') {
     throw new UsageError(`--cache ${choices.cache} contradicts --storage none: a cache fronts reads of stored data, so it needs --storage postgres`);
   }
+  if (choices.resources?.length && choices.storage === 'none') {
+    throw new UsageError('added resources need storage: this repo has --storage none (microforge add storage first)');
+  }
 }
 
 /** Values this release cannot build yet are refused instead of rendering a half-built stub. */
@@ -294,6 +301,7 @@ export function completeSpec(given: Partial<ServiceSpec>, directoryName: string,
     broker: known.messaging === 'none' ? null : (known.broker as Broker),
     cache: known.cache as Cache,
     storage: known.storage as Storage,
+    ...(given.resources?.length ? { resources: given.resources } : {}),
   };
 }
 

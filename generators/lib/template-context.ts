@@ -7,16 +7,9 @@ import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
  * What templates see: the spec, every derived name and a boolean per choice value, so templates
  * never compare strings or re-derive a name.
  */
-export interface TemplateContext extends Readonly<ServiceSpec> {
+export interface TemplateContext extends Readonly<ServiceSpec>, Readonly<ResourceNames> {
   nameSnake: string;
   namePascal: string;
-  resourcePlural: string;
-  resourcePascal: string;
-  resourcePluralPascal: string;
-  resourceCamel: string;
-  resourcePluralCamel: string;
-  resourceSnake: string;
-  resourcePluralSnake: string;
   storagePostgres: boolean;
   storageNone: boolean;
   messagingAny: boolean;
@@ -66,6 +59,8 @@ export interface TemplateContext extends Readonly<ServiceSpec> {
   localEnvironment: string[];
   localEnvironmentFile: boolean;
   userOwnedPaths: string[];
+  /** Resources added with `microforge add resource` (src/resources/index.ts registers them). */
+  addedResources: ResourceNames[];
 }
 
 const words = (kebab: string): string[] => kebab.split('-');
@@ -84,19 +79,39 @@ export function pluralOf(kebab: string): string {
   return [...parts, pluralize.plural(last)].join('-');
 }
 
+/** The names one resource goes by in code, paths, tables and routes. */
+export interface ResourceNames {
+  resource: string;
+  resourcePlural: string;
+  resourcePascal: string;
+  resourcePluralPascal: string;
+  resourceCamel: string;
+  resourcePluralCamel: string;
+  resourceSnake: string;
+  resourcePluralSnake: string;
+}
+
+export function resourceNamesFor(resource: string): ResourceNames {
+  const resourcePlural = pluralOf(resource);
+  return {
+    resource,
+    resourcePlural,
+    resourcePascal: pascalCase(resource),
+    resourcePluralPascal: pascalCase(resourcePlural),
+    resourceCamel: camelCase(resource),
+    resourcePluralCamel: camelCase(resourcePlural),
+    resourceSnake: snakeCase(resource),
+    resourcePluralSnake: snakeCase(resourcePlural),
+  };
+}
+
 export function templateContextFor(spec: ServiceSpec, generatorVersion: string): TemplateContext {
-  const resourcePlural = pluralOf(spec.resource);
   const context = {
     ...spec,
     nameSnake: snakeCase(spec.name),
     namePascal: pascalCase(spec.name),
-    resourcePlural,
-    resourcePascal: pascalCase(spec.resource),
-    resourcePluralPascal: pascalCase(resourcePlural),
-    resourceCamel: camelCase(spec.resource),
-    resourcePluralCamel: camelCase(resourcePlural),
-    resourceSnake: snakeCase(spec.resource),
-    resourcePluralSnake: snakeCase(resourcePlural),
+    ...resourceNamesFor(spec.resource),
+    addedResources: (spec.resources ?? []).map((resource) => resourceNamesFor(resource.name)),
     storagePostgres: spec.storage === 'postgres',
     storageNone: spec.storage === 'none',
     messagingAny: spec.messaging !== 'none',
