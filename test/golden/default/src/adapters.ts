@@ -12,6 +12,8 @@ import { createPool, pingDatabase } from './db/pool.ts';
 import { TombstonePurger } from './db/tombstone-purger.ts';
 import { LiveSettings } from './settings/live-settings.ts';
 import { PgSettingsStore } from './settings/settings-store.ts';
+import { mountResources } from './resources/index.ts';
+import type { MountedResource } from './resources/resource-module.ts';
 import { PgOrderStore, type OrderStore } from './orders/store.ts';
 import { createOrderCache } from './cache/cache.ts';
 import { createMessaging } from './messaging/messaging.ts';
@@ -20,6 +22,8 @@ import { PgAdjustmentQueue, type AdjustmentQueue } from './orders/adjustments.ts
 export interface Adapters {
   orders: OrderStore;
   settings: LiveSettings;
+  /** Resources added with `microforge add resource`. */
+  resources: MountedResource[];
   orderAdjustments: AdjustmentQueue;
   /** Work that must finish before the service counts as started (connections, migrations). */
   start(): Promise<void>;
@@ -65,6 +69,17 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   });
   starters.push(() => cache.start());
 
+  // Resources added with `microforge add resource` (src/resources/index.ts), after the migrations.
+  const resources = mountResources({
+    pool,
+    config,
+    database: { url: database.settings.url, connectTimeoutMs: config.database.connectTimeoutMs, embedded: database.kind === 'embedded' },
+    logger,
+    lifecycle,
+    metrics,
+  });
+  for (const resource of resources) starters.push(() => resource.start());
+
   // After the database (registered above), so its closers run before the pool closes.
   const messaging = createMessaging(config, logger, lifecycle, pool);
   starters.push(() => messaging.start());
@@ -72,6 +87,7 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   return {
     orders: cache.store,
     settings,
+    resources,
     orderAdjustments: new PgAdjustmentQueue(pool, () => messaging.outboxCommitted()),
     async start() {
       for (const start of starters) await start();

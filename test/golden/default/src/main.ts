@@ -36,6 +36,7 @@ const app = await buildApp({
   orders: adapters.orders,
   settings: adapters.settings,
   adminToken: config.adminToken,
+  resources: adapters.resources,
   orderAdjustments: adapters.orderAdjustments,
 });
 

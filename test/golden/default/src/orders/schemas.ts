@@ -1,6 +1,5 @@
 /** Request and response schemas of /orders; validation and serialisation derive from them. */
 import { Type, type Static } from 'typebox';
-import { PAGE_SIZE_CEILING } from '../settings/dynamic-settings.ts';
 
 export const OrderInput = Type.Object(
   {
@@ -31,17 +30,4 @@ export const OrderPage = Type.Object({
   }),
 });
 
-export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-
-export const ListQuery = Type.Object({
-  /** Cut to the dynamic setting maxPageSize; page.limit in the response says what was used. */
-  limit: Type.Integer({ minimum: 1, maximum: PAGE_SIZE_CEILING, default: 20 }),
-  offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
-});
-
-export const ErrorJson = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String() }),
-});
-
-export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String()) });
-export const IfNoneMatchHeaders = Type.Object({ 'if-none-match': Type.Optional(Type.String()) });
+export { ErrorJson, IdParams, IfMatchHeaders, IfNoneMatchHeaders, ListQuery } from '../resources/http-schemas.ts';

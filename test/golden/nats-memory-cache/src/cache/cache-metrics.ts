@@ -16,7 +16,19 @@ export interface CacheMetrics {
   warmDuration: Histogram;
 }
 
+/** One set per registry: every cached resource shares the series (a registry refuses a name twice). */
+const metricsByRegistry = new WeakMap<Registry, CacheMetrics>();
+
 export function createCacheMetrics(registry: Registry): CacheMetrics {
+  let metrics = metricsByRegistry.get(registry);
+  if (!metrics) {
+    metrics = registeredCacheMetrics(registry);
+    metricsByRegistry.set(registry, metrics);
+  }
+  return metrics;
+}
+
+function registeredCacheMetrics(registry: Registry): CacheMetrics {
   const registers = [registry];
   return {
     hits: new Counter({ name: 'cache_hits_total', help: 'Reads answered from the cache', labelNames: ['entry'] as const, registers }),

@@ -19,7 +19,8 @@ export interface TombstonePurgerOptions {
   maxBatchesPerRun?: number;
 }
 
-const TABLE = '"orders"';
+/** Tables with soft delete: the example's and those added with `microforge add resource`. */
+const TABLES = ['"orders"'];
 const JITTER = 0.2;
 
 export class TombstonePurger {
@@ -48,18 +49,20 @@ export class TombstonePurger {
   async purgeExpired(): Promise<number> {
     const { pool, retentionHours, batchSize, maxBatchesPerRun } = this.#options;
     let purged = 0;
-    for (let batch = 0; batch < maxBatchesPerRun; batch += 1) {
-      const { rowCount } = await pool.query(
-        `delete from ${TABLE}
-          where id in (select id from ${TABLE}
-                        where deleted_at < now() - make_interval(hours => $1)
-                        order by deleted_at
-                        limit $2
-                        for update skip locked)`,
-        [retentionHours, batchSize],
-      );
-      purged += rowCount ?? 0;
-      if ((rowCount ?? 0) < batchSize) break;
+    for (const table of TABLES) {
+      for (let batch = 0; batch < maxBatchesPerRun; batch += 1) {
+        const { rowCount } = await pool.query(
+          `delete from ${table}
+            where id in (select id from ${table}
+                          where deleted_at < now() - make_interval(hours => $1)
+                          order by deleted_at
+                          limit $2
+                          for update skip locked)`,
+          [retentionHours, batchSize],
+        );
+        purged += rowCount ?? 0;
+        if ((rowCount ?? 0) < batchSize) break;
+      }
     }
     return purged;
   }

@@ -13,6 +13,7 @@ import { adminRoutes } from '../settings/admin-routes.ts';
 import type { SettingsAdministration } from '../settings/live-settings.ts';
 import { registerSettingsMetrics } from '../settings/settings-metrics.ts';
 import type { OrderStore } from '../orders/store.ts';
+import type { MountedResource } from '../resources/resource-module.ts';
 import { ordersRoutes } from '../orders/routes.ts';
 import { orderAdjustmentRoutes } from '../orders/adjustment-routes.ts';
 import type { AdjustmentQueue } from '../orders/adjustments.ts';
@@ -32,6 +33,8 @@ export interface AppDependencies {
   settings: SettingsAdministration;
   /** Bearer token of /admin/...; undefined turns the admin API off. */
   adminToken: string | undefined;
+  /** Resources added with `microforge add resource` (src/resources/index.ts), mounted by the adapters. */
+  resources?: readonly MountedResource[];
   /** Queued adjustments (POST answers 202 with a status URL). */
   orderAdjustments: AdjustmentQueue;
 }
@@ -70,6 +73,7 @@ async function serviceRoutes(app: FastifyInstance, deps: AppDependencies): Promi
   registerMetrics(app, metrics);
   registerSettingsMetrics(metrics.registry, deps.settings);
   await app.register(ordersRoutes, { store: deps.orders, settings: deps.settings });
+  for (const resource of deps.resources ?? []) await resource.register(app, deps.settings);
   await app.register(adminRoutes, { settings: deps.settings, token: deps.adminToken });
   await app.register(orderAdjustmentRoutes, { adjustments: deps.orderAdjustments });
 }
