@@ -18,7 +18,7 @@ function findRepoRoot(): string {
 export const REPO_ROOT = findRepoRoot();
 export const CACHE_DIR = join(REPO_ROOT, '.cache', 'bench');
 export const WORK_DIR = join(CACHE_DIR, 'work');
-export const CLI_PATH = join(REPO_ROOT, 'dist', 'bin', 'microforge.js');
+export const CLI_PATH = join(REPO_ROOT, 'dist', 'bundle', 'microforge.js');
 
 export function ensureDir(path: string): string {
   mkdirSync(path, { recursive: true });
@@ -36,13 +36,13 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
 
 let node24Bin: string | undefined;
 
-/** The Node 24 bin dir generated services run on (scripts/ensure-node24.sh; fetched once). */
+/** The Node bin dir generated services run on (scripts/ensure-node.sh; fetched once). */
 export function node24BinDir(): string {
-  node24Bin ??= execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-node24.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  node24Bin ??= execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-node.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
     .trim()
     .split('\n')
     .pop();
-  if (!node24Bin) throw new Error('scripts/ensure-node24.sh printed no bin dir');
+  if (!node24Bin) throw new Error('scripts/ensure-node.sh printed no bin dir');
   return node24Bin;
 }
 

@@ -35,11 +35,6 @@ export async function runGenerationBenchmark(options: { rounds: number; log: (li
     { key: 'floor', label: 'floor (render + write, plain node)', command: (dir) => ({ args: [join(REPO_ROOT, 'dist', 'bench', 'floor-render.js'), dir], cwd: work }) },
     { key: 'microforge', label: 'microforge new --yes --skip-install --skip-git', command: (dir) => ({ args: [CLI_PATH, 'new', dir, '--yes', '--skip-install', '--skip-git'], cwd: work }) },
     { key: 'nest', label: `nest new --skip-install --skip-git (@nestjs/cli ${NEST_CLI_VERSION})`, command: (dir) => ({ args: [NEST_BIN, 'new', dir, '--skip-install', '--skip-git', '--package-manager', 'npm'], cwd: work }) },
-    {
-      key: 'yeoman',
-      label: 'import yeoman-environment + yeoman-generator only',
-      command: () => ({ args: ['--input-type=module', '-e', "await Promise.all([import('yeoman-environment'), import('yeoman-generator')])"], cwd: REPO_ROOT }),
-    },
   ];
   const samples = new Map<string, ProcessMeasurement[]>(contenders.map((contender) => [contender.key, []]));
   const env = cleanEnv();
@@ -72,13 +67,6 @@ export async function runGenerationBenchmark(options: { rounds: number; log: (li
       benchResult({ name: 'generation wall time vs nest new', unit: 'ms', value: wall('microforge'), baseline: wall('nest'), target: 1, notes: 'faster than nest new' }),
       benchResult({ name: 'generation CPU time vs nest new', unit: 'ms', value: cpu('microforge'), baseline: cpu('nest') }),
       benchResult({ name: 'generation peak RSS vs nest new', unit: 'MiB', value: rss('microforge'), baseline: rss('nest') }),
-      benchResult({
-        name: 'loading the Yeoman runtime alone vs floor',
-        unit: 'ms CPU',
-        value: cpu('yeoman'),
-        baseline: cpu('floor'),
-        notes: 'what new no longer loads (yeoman-environment + yeoman-generator)',
-      }),
     ],
   };
 }

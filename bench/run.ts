@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --json] [-- --only generation,add-resource,service,image,consumer,cache,matrix] [-- --rounds N]`
+ * `npm run bench [-- --json] [-- --only generation,add-resource,service,image,consumer,cache,install,matrix] [-- --rounds N]`
  * Prints ratios against baselines measured in the same run. Missing a target never fails it:
  * the exit code is non-zero only when the benchmark itself breaks.
  */
 import { runAddResourceBenchmark } from './add-resource.js';
 import { runCacheBenchmark } from './cache.js';
+import { runColdInstallBenchmark } from './cold-install.js';
 import { machineInfo, node24BinDir } from './environment.js';
 import { runConsumerBenchmark } from './consumer-throughput.js';
 import { runGenerationBenchmark } from './generation.js';
@@ -28,6 +29,7 @@ const BENCHMARKS: Benchmark[] = [
   { key: 'service', byDefault: true, run: runServiceBenchmark },
   { key: 'image', byDefault: true, run: runImageBenchmark },
   { key: 'matrix', byDefault: false, run: runMatrixBenchmark },
+  { key: 'install', byDefault: true, run: runColdInstallBenchmark },
   { key: 'cache', byDefault: true, run: runCacheBenchmark },
   {
     key: 'consumer',

@@ -4,7 +4,6 @@ import module from 'node:module';
 
 // Node 22.1+ caches compiled code on disk (see microforge.ts); the CLI is imported after it.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-const [{ runMicroforge }, { silenceKnownWarnings }] = await Promise.all([import('./cli/main.js'), import('./cli/known-warnings.js')]);
+const { runMicroforge } = await import('./cli/main.js');
 
-silenceKnownWarnings();
 process.exitCode = await runMicroforge(['new', ...process.argv.slice(2)], 'create-microforge');

@@ -4,7 +4,6 @@ import module from 'node:module';
 // Node 22.1+ caches compiled code on disk: later runs skip most of the parsing. The CLI is loaded
 // after this line (dynamic imports), or it would be compiled before the cache is on.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-const [{ runMicroforge }, { silenceKnownWarnings }] = await Promise.all([import('./cli/main.js'), import('./cli/known-warnings.js')]);
+const { runMicroforge } = await import('./cli/main.js');
 
-silenceKnownWarnings();
 process.exitCode = await runMicroforge(process.argv.slice(2), 'microforge');

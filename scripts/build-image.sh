@@ -37,8 +37,8 @@ if [[ -z "${CONTAINERS_CONF:-}" || -z "${CONTAINERS_STORAGE_CONF:-}" || -z "${MI
 fi
 export CONTAINERS_CONF CONTAINERS_STORAGE_CONF
 
-# Node 24 on the host for the cache warm-up, so engines/npm behave as in the image.
-node_bin="$(bash "$repo_root/scripts/ensure-node24.sh")"
+# The services' Node on the host for the cache warm-up, so engines/npm behave as in the image.
+node_bin="$(bash "$repo_root/scripts/ensure-node.sh")"
 export PATH="$node_bin:$PATH"
 
 npm_cache="$state_dir/npm-cache"

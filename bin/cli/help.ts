@@ -1,7 +1,33 @@
-import { CHOICES, defaultFor } from '../../generators/lib/spec.js';
+import { COMPONENTS } from '../../generators/lib/components.js';
+import { CHOICES, defaultFor, type ChoiceKey, type ServiceSpec } from '../../generators/lib/spec.js';
 import { RUN_FLAGS } from './arguments.js';
 
 const column = (left: string, right: string): string => `  ${left.padEnd(30)} ${right}`;
+
+/**
+ * The default of one choice as `new --yes` takes it: computed along the chain of earlier
+ * defaults, and, where it depends on an earlier choice, what it becomes for that choice's other
+ * values ("redis; none with --storage none").
+ */
+export function describeDefault(key: ChoiceKey): string {
+  const chain: Partial<ServiceSpec> = {};
+  for (const choice of CHOICES) {
+    if (choice.key === key) break;
+    (chain as Record<string, unknown>)[choice.key] = defaultFor(choice.key, chain, '');
+  }
+  const fallback = defaultFor(key, chain, '');
+  const variants: string[] = [];
+  for (const earlier of CHOICES) {
+    if (earlier.key === key) break;
+    if (earlier.kind === 'text') continue;
+    for (const option of earlier.options) {
+      if (option.value === chain[earlier.key]) continue;
+      const alternative = defaultFor(key, { ...chain, [earlier.key]: option.value }, '');
+      if (alternative !== fallback) variants.push(`${alternative ?? 'none'} with ${earlier.flag} ${option.value}`);
+    }
+  }
+  return [String(fallback ?? 'none'), ...variants].join('; ');
+}
 
 /** Help for `microforge new`, written from the choice model so it cannot drift from the flags. */
 export function newCommandHelp(binary: string): string {
@@ -19,8 +45,7 @@ export function newCommandHelp(binary: string): string {
       lines.push(column(`${choice.flag} ${choice.placeholder}`, `${choice.message} (default: ${fallback})`));
       continue;
     }
-    const fallback = defaultFor(choice.key, { messaging: 'at-least-once' }, '');
-    lines.push(column(`${choice.flag} VALUE`, `${choice.message} (default: ${fallback})`));
+    lines.push(column(`${choice.flag} VALUE`, `${choice.message} (default: ${describeDefault(choice.key)})`));
     for (const option of choice.options) {
       const note = option.unavailable ? ' [not available yet]' : '';
       lines.push(column('', `  ${option.value}: ${option.implies}${note}`));
@@ -42,7 +67,7 @@ export function mainHelp(): string {
     '',
     'Commands:',
     column('new [DIRECTORY]', 'generate a new service repository (also: npm create microforge)'),
-    column('add <component>', 'add storage (messaging and cache as they land) to a microforge repo; docker or kubernetes to any Node.js service'),
+    column('add <component>', `add ${COMPONENTS.filter((component) => component.addable).map((component) => component.id).join(', ')} to a microforge repo; docker or kubernetes to any Node.js service`),
     column('upgrade [--check]', 'bring a microforge repo up to these templates, merging your changes'),
     column('audit [DIRECTORY] [--json]', 'check manifests, Dockerfile and code against the guide (exit 1 on errors)'),
     '',

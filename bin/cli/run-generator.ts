@@ -8,9 +8,9 @@
  * CPU on every run (about 2,000 modules: the whole of lodash-es, rxjs through inquirer, npm's
  * arborist through the environment's fly-import, execa, commander), 6-7x the cost of rendering
  * and writing the files, and `new` uses none of it (no generator lookup, no composition, no
- * install task). `generators/app/index.ts` runs the same phases as a Yeoman generator for `yo` and
- * yeoman-test. Inquirer (through @yeoman/adapter, as Yeoman prompts) is loaded only when a person
- * is asked something: for the prompts, or by the conflicter on a conflict without --force.
+ * install task), so microforge is not a `yo` generator (README: "Not a yo generator"). Inquirer
+ * (through @yeoman/adapter, as Yeoman prompts) is loaded only when a person is asked something:
+ * for the prompts, or by the conflicter on a conflict without --force.
  */
 import { changedFiles } from '../../generators/lib/changed-files.js';
 import { renderRepo, type RenderedTree } from '../../generators/lib/render.js';
@@ -24,6 +24,12 @@ export interface GeneratorRun {
   interactive: boolean;
   dryRun: boolean;
   force: boolean;
+  /** Who answers the prompts: Yeoman's terminal adapter unless given (tests pass its TestAdapter). */
+  prompter?: Prompter;
+}
+
+export interface Prompter {
+  prompt(questions: never): Promise<unknown>;
 }
 
 export interface GeneratorResult {
@@ -32,7 +38,7 @@ export interface GeneratorResult {
 }
 
 async function promptForMissing(run: GeneratorRun): Promise<Partial<ServiceSpec>> {
-  const [{ questionsForMissing }, adapter] = await Promise.all([import('../../generators/app/prompts.js'), loadTerminalAdapter()]);
+  const [{ questionsForMissing }, adapter] = await Promise.all([import('../../generators/app/prompts.js'), run.prompter ?? loadTerminalAdapter()]);
   const questions = questionsForMissing(run.given, run.directoryName);
   // The adapter's prompt types are generic over the answer shape; our questions are built from the model.
   return (await adapter.prompt(questions as never)) as Partial<ServiceSpec>;

@@ -60,6 +60,10 @@ export function contradictionNotes(): string[] {
 
 export interface AuditOptions {
   env?: NodeJS.ProcessEnv;
+  /** Never fetch kubectl (the audit's --offline). */
+  offline?: boolean;
+  /** Where the one line about fetching kubectl goes. */
+  notice?: (line: string) => void;
 }
 
 export async function auditRepo(directory: string, options: AuditOptions = {}): Promise<AuditResult> {
@@ -73,9 +77,8 @@ export async function auditRepo(directory: string, options: AuditOptions = {}): 
   if (repo.kustomizeRoots.length) {
     kubectl = findKubectl(options.env ?? process.env);
     if (!kubectl) {
-      throw new UsageError(
-        `cannot render the Kustomize overlays ${repo.kustomizeRoots.join(', ')}: no kubectl found (set MICROFORGE_KUBECTL, put kubectl on PATH, or run scripts/fetch-kubectl.sh from microforge)`,
-      );
+      const { obtainKubectl } = await import('./kubectl-download.js');
+      kubectl = await obtainKubectl({ ...(options.env ? { env: options.env } : {}), offline: options.offline ?? false, notice: options.notice ?? (() => undefined) });
     }
     const rendered = await Promise.all(
       repo.kustomizeRoots.map(async (overlay) => {

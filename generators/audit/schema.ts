@@ -1,17 +1,22 @@
 /**
- * Schema rules: every object against the Kubernetes API schema of its apiVersion/kind.
- * Two halves, because neither library does both:
- *  - kubernetes-models' validators (generated from the API's OpenAPI) check types, enums,
- *    formats and required fields, but accept any unknown field;
- *  - a strict walk over the API's field names (k8s-fields.json, generated from
- *    @kubernetes/client-node's models by test/unit/audit/support/build-field-map.ts) reports
- *    every field the API server would drop or reject: `imagePullPolcy`, `spec.replica`.
+ * Schema rules: every object against the Kubernetes API schema of its apiVersion/kind, read from
+ * k8s-fields.json (built from @kubernetes/client-node's models and kubernetes-models' OpenAPI
+ * validators by test/unit/audit/support/build-field-map.ts; neither package ships with the CLI):
+ *  - a strict walk over the API's field names reports every field the API server would drop or
+ *    reject: `imagePullPolcy`, `spec.replica`;
+ *  - the same walk checks required fields, value types and enums (`replicas: "3"`,
+ *    `imagePullPolicy: Sometimes`, `value: yes` read as a boolean).
  */
 import fieldMap from './k8s-fields.json' with { type: 'json' };
 import type { Hit, ManifestObject, Obj, Rule } from './model.js';
 import { isObj, refOf } from './objects.js';
 
-const FIELDS = fieldMap as { kinds: Record<string, string>; types: Record<string, Record<string, string>> };
+const FIELDS = fieldMap as {
+  kinds: Record<string, string>;
+  types: Record<string, Record<string, string>>;
+  required: Record<string, string[]>;
+  leaves: Record<string, Record<string, string>>;
+};
 
 const kindKey = (raw: Obj): string => `${String(raw.apiVersion ?? '')} ${String(raw.kind ?? '')}`;
 export const hasBuiltInSchema = (raw: Obj): boolean => kindKey(raw) in FIELDS.kinds;
@@ -80,37 +85,87 @@ interface ValidationError {
   keyword?: string;
   params?: Record<string, unknown>;
 }
-type Validator = (raw: Obj) => ValidationError[];
-const validators = new Map<string, Validator | null>();
 
-/** Loads kubernetes-models' validator for an apiVersion/kind once (lazily: it is big). */
-async function validatorFor(raw: Obj): Promise<Validator | null> {
-  const key = kindKey(raw);
-  if (validators.has(key)) return validators.get(key) ?? null;
-  let validator: Validator | null = null;
-  const apiVersion = String(raw.apiVersion ?? '');
-  const kind = String(raw.kind ?? '');
-  if (/^[a-z0-9.-]*\/?v[0-9a-z]+$/.test(apiVersion) && /^[A-Z][A-Za-z0-9]*$/.test(kind)) {
-    try {
-      const module = (await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, unknown>;
-      const Model = module[kind] as (new (data: Obj) => { validate(): void }) | undefined;
-      if (Model) {
-        validator = (object) => {
-          try {
-            new Model(object).validate();
-            return [];
-          } catch (error) {
-            const errors = (error as { errors?: ValidationError[] }).errors;
-            return Array.isArray(errors) ? errors : [{ message: (error as Error).message }];
-          }
-        };
-      }
-    } catch {
-      validator = null;
+/** The JSON kind of a value, as the schema's codes name them. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/** Splits "a|{}(b|c)|null" at the top-level bars. */
+function alternatives(code: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const character of code) {
+    if (character === '(') depth++;
+    if (character === ')') depth--;
+    if (character === '|' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += character;
+  }
+  return [...parts, current];
+}
+
+const unwrap = (code: string): string => (code.startsWith('(') && code.endsWith(')') ? code.slice(1, -1) : code);
+
+/** Errors of one leaf value against its code (see FieldMap.leaves), ajv-shaped for describe(). */
+function checkLeaf(value: unknown, code: string, pointer: string): ValidationError[] {
+  const options = alternatives(code);
+  const kind = kindOf(value);
+  const names: string[] = [];
+  let allowedValues: string[] | undefined;
+  for (const option of options) {
+    if (option.startsWith('enum:')) {
+      allowedValues = option.slice('enum:'.length).split(',');
+      if (typeof value === 'string' && allowedValues.includes(value)) return [];
+      names.push('string');
+    } else if (option.startsWith('[]') || option.startsWith('{}')) {
+      const container = option.startsWith('[]') ? 'array' : 'object';
+      names.push(container);
+      if (kind !== container) continue;
+      const inner = unwrap(option.slice(2));
+      return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => checkLeaf(item, inner, `${pointer}/${key}`));
+    } else {
+      names.push(option);
+      if (option === kind || (option === 'number' && kind === 'integer')) return [];
     }
   }
-  validators.set(key, validator);
-  return validator;
+  if (allowedValues && typeof value === 'string') return [{ instancePath: pointer, keyword: 'enum', message: 'must be equal to one of the allowed values', params: { allowedValues } }];
+  return [{ instancePath: pointer, keyword: 'type', message: `must be ${[...new Set(names)].join(',')}`, params: { type: names } }];
+}
+
+/** Required fields, value types and enums of one object, walking the same types as unknownFields. */
+export function invalidValues(raw: Obj): ValidationError[] {
+  const root = FIELDS.kinds[kindKey(raw)];
+  if (!root) return [];
+  const errors: ValidationError[] = [];
+  const walk = (value: unknown, type: string, pointer: string): void => {
+    if (!isObj(value)) return;
+    for (const field of FIELDS.required[type] ?? []) {
+      if (value[field] === undefined) errors.push({ instancePath: pointer, keyword: 'required', message: `must have required property '${field}'`, params: { missingProperty: field } });
+    }
+    const fields = FIELDS.types[type] ?? {};
+    const leaves = FIELDS.leaves[type] ?? {};
+    for (const [key, child] of Object.entries(value)) {
+      const code = fields[key];
+      const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (code === undefined) continue; // unknownFields reports it
+      if (code === '') {
+        const leaf = leaves[key];
+        if (leaf) errors.push(...checkLeaf(child, leaf, at));
+      } else if (code.startsWith('[]')) {
+        if (Array.isArray(child)) child.forEach((item, index) => walk(item, code.slice(2), `${at}/${index}`));
+      } else if (code.startsWith('{}')) {
+        if (isObj(child)) for (const [entry, item] of Object.entries(child)) walk(item, code.slice(2), `${at}/${entry.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      } else walk(child, code, at);
+    }
+  };
+  walk(raw, root, '');
+  return errors;
 }
 
 function describe(error: ValidationError): string {
@@ -154,7 +209,7 @@ export const schemaRules: Rule[] = [
     principle: 'Valid manifests',
     mirrors: 'kubeconform / kubectl apply --dry-run=server (types, enums, required fields)',
     fix: 'correct the value to the type the API expects (quote strings such as "yes", "on", "8080" where a string belongs)',
-    async check(input) {
+    check(input) {
       const hits: Hit[] = [];
       for (const unit of input.units) {
         for (const object of unit.objects) {
@@ -167,9 +222,7 @@ export const schemaRules: Rule[] = [
             hits.push({ object: refOf(object.raw), source: object.source, message: 'metadata.name: required field is missing' });
           }
           if (!hasBuiltInSchema(object.raw)) continue;
-          const validate = await validatorFor(object.raw);
-          if (!validate) continue;
-          const messages = [...new Set(validate(object.raw).map(describe))];
+          const messages = [...new Set(invalidValues(object.raw).map(describe))];
           for (const message of messages) hits.push({ object: refOf(object.raw), source: object.source, message: `${message} (${subject(object)})` });
         }
       }

@@ -12,14 +12,14 @@ export const SERVICE_VERSIONS = {
   yaml: '2.9.1',
   pg: '8.23.1',
   'lru-cache': '11.5.3',
-  ioredis: '5.9.3',
+  ioredis: '6.0.0',
   amqplib: '2.3.1',
   '@nats-io/transport-node': '3.4.0',
   '@nats-io/jetstream': '3.4.0',
   // build and test
   typescript: '7.0.2',
   esbuild: '0.28.2',
-  '@types/node': '24.19.2',
+  '@types/node': '26.6.11',
   '@types/pg': '8.23.1',
   // the embedded development database; pglite-socket pins the exact pglite it was built with
   '@electric-sql/pglite': '0.5.14',

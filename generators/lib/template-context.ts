@@ -52,6 +52,8 @@ export interface TemplateContext extends Readonly<ServiceSpec>, Readonly<Resourc
   nodeImage: string;
   postgresImage: string;
   nodeEngines: string;
+  ciNodeVersions: readonly string[];
+  buildTarget: string;
   generatorVersion: string;
   /** README configuration rows, quick-start commands, user-owned paths: see documentation.ts. */
   settingsTable: string;

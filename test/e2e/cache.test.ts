@@ -17,7 +17,7 @@ import {
   freePort,
   http,
   makeWorkDir,
-  npm24,
+  npmWithServiceNode,
   psql,
   runCli,
   startHardened,
@@ -115,12 +115,12 @@ describe.each<Kind>(['memory', 'redis'])('cache %s: two replicas on one database
     expect({ exitCode: created.exitCode, output: created.exitCode === 0 ? '' : describeRun('microforge new', created) }).toEqual({ exitCode: 0, output: '' });
     repo = join(work, name);
     for (const args of [['install', '--no-audit', '--no-fund'], ['run', 'build']]) {
-      const result = await npm24(repo, args, { timeoutMs: 5 * MINUTES });
+      const result = await npmWithServiceNode(repo, args, { timeoutMs: 5 * MINUTES });
       expect({ args, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun(`npm ${args.join(' ')}`, result) }).toEqual({ args, exitCode: 0, output: '' });
     }
     if (kind === 'redis') redis = await startPrivateRedis();
     const ownTests = await createTestDatabase('cache_own_tests');
-    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: ownTests.url, ...(redis ? { REDIS_URL: redis.url } : {}) }, timeoutMs: 4 * MINUTES });
+    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: ownTests.url, ...(redis ? { REDIS_URL: redis.url } : {}) }, timeoutMs: 4 * MINUTES });
     expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test', result) }).toEqual({ exitCode: 0, output: '' });
     expect(Number(/^ℹ fail (\d+)$/m.exec(result.stdout)?.[1] ?? -1)).toBe(0);
     expect(Number(/^ℹ pass (\d+)$/m.exec(result.stdout)?.[1] ?? 0)).toBeGreaterThan(0);

@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import {
   createTestDatabase,
   describeRun,
-  envWithNode24,
+  envWithServiceNode,
   freePort,
   http,
   makeWorkDir,
-  npm24,
+  npmWithServiceNode,
   psql,
   runCli,
   startBuiltService,
@@ -59,9 +59,9 @@ describe('data ownership across two replicas of a generated service', () => {
     const work = await makeWorkDir('e2e-data');
     repo = join(work, 'ledger-service');
     // PostgreSQL alone: this is about the data the service owns, not its broker or cache.
-    const generated = await runCli(['new', repo, '--yes', '--storage', 'postgres', '--messaging', 'none', '--cache', 'none', '--resource', 'item'], { env: envWithNode24(), timeoutMs: 5 * MINUTES });
+    const generated = await runCli(['new', repo, '--yes', '--storage', 'postgres', '--messaging', 'none', '--cache', 'none', '--resource', 'item'], { env: envWithServiceNode(), timeoutMs: 5 * MINUTES });
     expect({ exitCode: generated.exitCode, output: generated.exitCode === 0 ? '' : describeRun('microforge new', generated) }).toEqual({ exitCode: 0, output: '' });
-    const built = await npm24(repo, ['run', 'build']);
+    const built = await npmWithServiceNode(repo, ['run', 'build']);
     expect({ exitCode: built.exitCode, output: built.exitCode === 0 ? '' : describeRun('npm run build', built) }).toEqual({ exitCode: 0, output: '' });
     database = await createTestDatabase('mf_data');
   }, 6 * MINUTES);

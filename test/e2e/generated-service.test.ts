@@ -1,6 +1,6 @@
 /**
  * A generated repo is only proven by using it: generate with the built CLI (which runs npm
- * install), typecheck and build on Node 24, run the repo's own tests, then start the built
+ * install), typecheck and build on the services' Node (26; CI runs it again on 24), run the repo's own tests, then start the built
  * service as Kubernetes would run it (read-only root, only /tmp writable, uid 10001) and talk to it.
  */
 import { describe, expect, it } from '@jest/globals';
@@ -12,15 +12,15 @@ import { parse as parseYaml } from 'yaml';
 import {
   createTestDatabase,
   describeRun,
-  envWithNode24,
+  envWithServiceNode,
   freePort,
   http,
   makeWorkDir,
-  node24Path,
-  npm24,
+  serviceNodePath,
+  npmWithServiceNode,
   psql,
   runCli,
-  runWithNode24,
+  runWithServiceNode,
   startHardened,
   startServiceProcess,
   useE2eCleanup,
@@ -49,7 +49,7 @@ const scenarios: Scenario[] = [
 
 /** The living-repo path: a stateless repo with user edits grows storage, then must work like a fresh one. */
 async function generateThenAddStorage(repo: string, scenario: Scenario): Promise<void> {
-  const generated = await runCli(['new', repo, '--yes', '--storage', 'none', '--messaging', 'none', '--resource', scenario.resource, '--skip-install'], { env: envWithNode24() });
+  const generated = await runCli(['new', repo, '--yes', '--storage', 'none', '--messaging', 'none', '--resource', scenario.resource, '--skip-install'], { env: envWithServiceNode() });
   expect(generated.exitCode).toBe(0);
   const git = (...args: string[]) => execa('git', args, { cwd: repo });
   await writeFile(join(repo, 'src', scenario.plural, 'pricing-notes.ts'), 'export const PRICING_NOTE = "added by the team";\n');
@@ -57,7 +57,7 @@ async function generateThenAddStorage(repo: string, scenario: Scenario): Promise
   await writeFile(deployment, (await readFile(deployment, 'utf8')).replace('value: "info"', 'value: "warn"'));
   await git('add', '--all');
   await git('commit', '-qm', 'team edits');
-  const added = await runCli(['add', 'storage'], { cwd: repo, env: envWithNode24(), timeoutMs: 5 * MINUTES });
+  const added = await runCli(['add', 'storage'], { cwd: repo, env: envWithServiceNode(), timeoutMs: 5 * MINUTES });
   expect({ exitCode: added.exitCode, output: added.exitCode === 0 ? '' : describeRun('microforge add storage', added) }).toEqual({ exitCode: 0, output: '' });
   expect(await readFile(deployment, 'utf8')).toContain('value: "warn"');
   expect(existsSync(join(repo, 'src', scenario.plural, 'pricing-notes.ts'))).toBe(true);
@@ -127,7 +127,7 @@ describe.each(scenarios)('a generated service $name with storage $storage', (sce
     } else {
       // No broker and no cache: test/e2e/messaging.test.ts and cache.test.ts prove those.
       const generated = await runCli(['new', repo, '--yes', '--storage', scenario.storage, '--messaging', 'none', '--cache', 'none', '--resource', scenario.resource], {
-        env: envWithNode24(),
+        env: envWithServiceNode(),
         timeoutMs: 5 * MINUTES,
       });
       expect({ exitCode: generated.exitCode, output: generated.exitCode === 0 ? '' : describeRun('microforge new', generated) }).toEqual({ exitCode: 0, output: '' });
@@ -138,9 +138,9 @@ describe.each(scenarios)('a generated service $name with storage $storage', (sce
     if (scenario.storage === 'postgres') database = await createTestDatabase(`mf_${scenario.storage}`);
   }, 6 * MINUTES);
 
-  it('typechecks and builds on Node 24', async () => {
+  it("typechecks and builds on the services' Node (26, or MICROFORGE_SERVICE_NODE)", async () => {
     for (const script of ['typecheck', 'build']) {
-      const result = await npm24(repo, ['run', script]);
+      const result = await npmWithServiceNode(repo, ['run', script]);
       expect({ script, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun(script, result) }).toEqual({ script, exitCode: 0, output: '' });
     }
     expect(existsSync(join(repo, 'dist', 'main.js'))).toBe(true);
@@ -148,7 +148,7 @@ describe.each(scenarios)('a generated service $name with storage $storage', (sce
   }, 3 * MINUTES);
 
   it("passes its own tests", async () => {
-    const result = await npm24(repo, ['test'], { env: serviceEnv() });
+    const result = await npmWithServiceNode(repo, ['test'], { env: serviceEnv() });
     expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test', result) }).toEqual({ exitCode: 0, output: '' });
     // node:test prints its totals; a suite that ran nothing must not count as a pass.
     const passed = Number(/^ℹ pass (\d+)$/m.exec(result.stdout)?.[1] ?? 0);
@@ -203,16 +203,16 @@ describe('data operations of the generated order-service', () => {
     repo = builtRepos.get(scenario.name) ?? join(await makeWorkDir('e2e-data-ops'), scenario.name);
     if (!builtRepos.has(scenario.name)) {
       // Run on its own (-t "data operations"): generate and build it here.
-      const generated = await runCli(['new', repo, '--yes', '--storage', 'postgres', '--messaging', 'none', '--cache', 'none', '--resource', scenario.resource, '--skip-git'], { env: envWithNode24(), timeoutMs: 5 * MINUTES });
+      const generated = await runCli(['new', repo, '--yes', '--storage', 'postgres', '--messaging', 'none', '--cache', 'none', '--resource', scenario.resource, '--skip-git'], { env: envWithServiceNode(), timeoutMs: 5 * MINUTES });
       expect({ exitCode: generated.exitCode, output: generated.exitCode === 0 ? '' : describeRun('microforge new', generated) }).toEqual({ exitCode: 0, output: '' });
-      const built = await npm24(repo, ['run', 'build']);
+      const built = await npmWithServiceNode(repo, ['run', 'build']);
       expect({ exitCode: built.exitCode, output: built.exitCode === 0 ? '' : describeRun('build', built) }).toEqual({ exitCode: 0, output: '' });
     }
     expect(existsSync(join(repo, 'dist', 'main.js'))).toBe(true);
   }, 6 * MINUTES);
 
   it('passes its own tests on the embedded database when DATABASE_URL is unset, and says so first', async () => {
-    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: '' } });
+    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: '' } });
     expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test (embedded)', result) }).toEqual({ exitCode: 0, output: '' });
     const firstLine = result.stdout.split('\n').find((line) => line.startsWith('database: '));
     expect(firstLine).toMatch(/^database: embedded PostgreSQL \(PGlite, in memory, started in \d+ ms\)/);
@@ -243,7 +243,7 @@ describe('data operations of the generated order-service', () => {
   }, 4 * MINUTES);
 
   it('refuses to start in production without DATABASE_URL, in one line', async () => {
-    const result = await runWithNode24('node', ['dist/main.js'], { cwd: repo, env: { NODE_ENV: 'production', DATABASE_URL: '' } });
+    const result = await runWithServiceNode('node', ['dist/main.js'], { cwd: repo, env: { NODE_ENV: 'production', DATABASE_URL: '' } });
     expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({
       exitCode: 1,
       stdout: '',
@@ -258,7 +258,7 @@ describe('data operations of the generated order-service', () => {
     await writeFile(join(repo, 'migrations', '0000_wait_for_the_other_replicas.sql'), 'select pg_sleep(3);\n');
     const ports = await Promise.all([freePort(), freePort(), freePort()]);
     const replicas = ports.map((port) =>
-      startServiceProcess({ cwd: repo, command: node24Path(), args: ['dist/main.js'], port, env: { NODE_ENV: 'production', DATABASE_URL: database.url } }),
+      startServiceProcess({ cwd: repo, command: serviceNodePath(), args: ['dist/main.js'], port, env: { NODE_ENV: 'production', DATABASE_URL: database.url } }),
     );
     await Promise.all(replicas.map((replica) => replica.waitReady(60_000)));
     const migrations = (await readdir(join(repo, 'migrations'))).filter((file) => file.endsWith('.sql')).sort();
@@ -275,7 +275,7 @@ describe('data operations of the generated order-service', () => {
 
   it("backs up with the CronJob's own script, and a dropped database comes back whole with the runbook's restore", async () => {
     const database = await createTestDatabase('mf_data_ops_backup');
-    const service = startServiceProcess({ cwd: repo, command: node24Path(), args: ['dist/main.js'], port: await freePort(), env: { NODE_ENV: 'production', DATABASE_URL: database.url } });
+    const service = startServiceProcess({ cwd: repo, command: serviceNodePath(), args: ['dist/main.js'], port: await freePort(), env: { NODE_ENV: 'production', DATABASE_URL: database.url } });
     await service.waitReady(60_000);
     for (let index = 0; index < 25; index++) {
       expect((await http(`${service.baseUrl}/${scenario.plural}`, { method: 'POST', body: { name: `row ${index}`, quantity: index } })).status).toBe(201);

@@ -13,7 +13,7 @@ import {
   messagingNames,
   openTestBroker,
   describeRun,
-  envWithNode24,
+  envWithServiceNode,
   freePort,
   getJson,
   makeWorkDir,
@@ -53,7 +53,7 @@ function podmanUsable(): boolean {
 
 async function generate(name: string, flags: readonly string[]): Promise<string> {
   const dir = path.join(work, name);
-  const r = await runCli(['new', dir, '--yes', '--skip-git', ...flags], { env: envWithNode24(), timeoutMs: 600_000 });
+  const r = await runCli(['new', dir, '--yes', '--skip-git', ...flags], { env: envWithServiceNode(), timeoutMs: 600_000 });
   expect({ exitCode: r.exitCode, detail: r.exitCode === 0 ? '' : describeRun('microforge new', r) }).toEqual({ exitCode: 0, detail: '' });
   return dir;
 }

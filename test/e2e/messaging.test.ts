@@ -18,7 +18,7 @@ import {
   http,
   makeWorkDir,
   messagingNames,
-  npm24,
+  npmWithServiceNode,
   openTestBroker,
   psql,
   runCli,
@@ -86,7 +86,7 @@ describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ b
     repo = join(await makeWorkDir(`mq-${broker}-${semantics}`), name);
     await generateRepo(repo, broker, semantics);
     for (const args of [['install', '--no-audit', '--no-fund'], ['run', 'typecheck'], ['run', 'build']]) {
-      const result = await npm24(repo, args, { timeoutMs: 5 * MINUTES });
+      const result = await npmWithServiceNode(repo, args, { timeoutMs: 5 * MINUTES });
       expect({ args, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun(`npm ${args.join(' ')}`, result) }).toEqual({
         args,
         exitCode: 0,
@@ -98,7 +98,7 @@ describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ b
   it('passes its own tests against the real broker and database', async () => {
     const database = await createTestDatabase('mq_own_tests');
     const client = await openTestBroker(broker, names);
-    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: database.url, ...client.serviceEnv }, timeoutMs: 4 * MINUTES });
+    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: database.url, ...client.serviceEnv }, timeoutMs: 4 * MINUTES });
     expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test', result) }).toEqual({ exitCode: 0, output: '' });
     expect(Number(/^ℹ fail (\d+)$/m.exec(result.stdout)?.[1] ?? -1)).toBe(0);
     expect(Number(/^ℹ skipped (\d+)$/m.exec(result.stdout)?.[1] ?? 0)).toBe(0);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { EVERY_TYPE, EVERY_TYPE_FLIPPED } from './support/resource-fields.js';
 import { AMQP_TEST_URL, messagingNames, openTestBroker, type TestBrokerClient } from './support/brokers.js';
-import { createTestDatabase, describeRun, envWithNode24, freePort, http, makeWorkDir, npm24, runCli, startHardened, useE2eCleanup, type TestDatabase } from './support/index.js';
+import { createTestDatabase, describeRun, envWithServiceNode, freePort, http, makeWorkDir, npmWithServiceNode, runCli, startHardened, useE2eCleanup, type TestDatabase } from './support/index.js';
 
 useE2eCleanup();
 
@@ -85,23 +85,23 @@ describe.each(scenarios)('add resource in $label', (scenario) => {
   it('adds two resources with every field type to a new repo, then installs and builds', async () => {
     const work = await makeWorkDir('e2e-resources');
     repo = join(work, name);
-    const generated = await runCli(['new', repo, '--yes', '--skip-install', ...scenario.options], { env: envWithNode24() });
+    const generated = await runCli(['new', repo, '--yes', '--skip-install', ...scenario.options], { env: envWithServiceNode() });
     expect({ exitCode: generated.exitCode, output: generated.exitCode === 0 ? '' : describeRun('new', generated) }).toEqual({ exitCode: 0, output: '' });
     for (const resource of RESOURCES) {
-      const added = await runCli(['add', 'resource', ...resource.add, '--skip-install'], { cwd: repo, env: envWithNode24() });
+      const added = await runCli(['add', 'resource', ...resource.add, '--skip-install'], { cwd: repo, env: envWithServiceNode() });
       expect({ exitCode: added.exitCode, output: added.exitCode === 0 ? '' : describeRun('add resource', added) }).toEqual({ exitCode: 0, output: '' });
       await execa('git', ['add', '--all'], { cwd: repo });
       await execa('git', ['commit', '-qm', `add ${resource.plural}`], { cwd: repo });
     }
     for (const args of [['install', '--no-audit', '--no-fund'], ['run', 'typecheck'], ['run', 'build']]) {
-      const result = await npm24(repo, args, { timeoutMs: 5 * MINUTES });
+      const result = await npmWithServiceNode(repo, args, { timeoutMs: 5 * MINUTES });
       expect({ args, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun(args.join(' '), result) }).toEqual({ args, exitCode: 0, output: '' });
     }
     database = await createTestDatabase('mf_resources');
   }, 8 * MINUTES);
 
   it('passes its own tests against the real PostgreSQL, Redis and RabbitMQ', async () => {
-    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: database.url, ...backingServices() }, timeoutMs: 8 * MINUTES });
+    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: database.url, ...backingServices() }, timeoutMs: 8 * MINUTES });
     expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test', result) }).toEqual({ exitCode: 0, output: '' });
     expect(Number(/^ℹ fail (\d+)$/m.exec(result.stdout)?.[1] ?? -1)).toBe(0);
     // The added resources' own suites ran, and nothing was skipped on the real server.
@@ -110,7 +110,7 @@ describe.each(scenarios)('add resource in $label', (scenario) => {
   }, 9 * MINUTES);
 
   it('passes its own tests against the embedded database', async () => {
-    const result = await npm24(repo, ['test'], { env: { DATABASE_URL: '', ...backingServices() }, timeoutMs: 8 * MINUTES });
+    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: '', ...backingServices() }, timeoutMs: 8 * MINUTES });
     expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test (embedded)', result) }).toEqual({ exitCode: 0, output: '' });
     expect(result.stdout).toMatch(/^database: embedded PostgreSQL/m);
     for (const plural of ['/orders', '/order-lines']) expect(result.stdout).toMatch(new RegExp(`^✔ ${plural} \\(`, 'm'));

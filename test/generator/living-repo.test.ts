@@ -198,8 +198,8 @@ describe('microforge upgrade', () => {
       return changed;
     });
 
-    const oldCli = join(oldRelease, 'dist/bin/microforge.js');
-    const newCli = join(newRelease, 'dist/bin/microforge.js');
+    const oldCli = join(oldRelease, 'dist/bundle/microforge.js');
+    const newCli = join(newRelease, 'dist/bundle/microforge.js');
     const created = await execa(process.execPath, [oldCli, 'new', 'svc', '--yes', '--skip-install'], { cwd: work, reject: false });
     expect(created.exitCode).toBe(0);
     const repo = join(work, 'svc');

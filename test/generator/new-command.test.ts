@@ -73,7 +73,7 @@ describe('microforge new', () => {
 
   it('create-microforge is microforge new', async () => {
     const work = await makeWorkDir('gen-create');
-    const result = await execa(process.execPath, [join(REPO_ROOT, 'dist/bin/create-microforge.js'), 'made', '--yes', '--dry-run'], { cwd: work, reject: false });
+    const result = await execa(process.execPath, [join(REPO_ROOT, 'dist/bundle/create-microforge.js'), 'made', '--yes', '--dry-run'], { cwd: work, reject: false });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('Dry run: made would be generated');
   });
@@ -137,15 +137,15 @@ describe('bad input: one line on stderr, exit 2, nothing written', () => {
   });
 });
 
-it('the CLI under test is the built one', () => {
-  expect(CLI_PATH).toBe(join(REPO_ROOT, 'dist/bin/microforge.js'));
+it('the CLI under test is the bundle the package ships', async () => {
+  expect(CLI_PATH).toBe(join(REPO_ROOT, JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')).bin.microforge));
 });
 
 describe('on the lowest supported Node.js', () => {
-  it('generates with nothing on stderr on Node 20.17.0', async () => {
+  it('generates with nothing on stderr on Node 22.18.0', async () => {
     const { nodeBinDirFor } = await import('../e2e/support/env.js');
-    const node = join(nodeBinDirFor('20.17.0'), 'node');
-    const work = await makeWorkDir('gen-node20');
+    const node = join(nodeBinDirFor('22.18.0'), 'node');
+    const work = await makeWorkDir('gen-node22');
     const result = await execa(node, [CLI_PATH, 'new', 'svc', '--yes', '--skip-install', '--skip-git'], { cwd: work, reject: false });
     expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({ exitCode: 0, stderr: '' });
     expect(await readdir(join(work, 'svc'))).toContain('package.json');

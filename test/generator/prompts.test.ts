@@ -1,19 +1,21 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { TestAdapter } from '@yeoman/adapter/testing';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import helpers from 'yeoman-test';
-import AppGenerator from '../../generators/app/index.js';
+import { runAppGenerator } from '../../bin/cli/run-generator.js';
 
 describe('prompts', () => {
   it('asks for what flags left open and renders the answers', async () => {
-    const result = await helpers
-      .run(AppGenerator)
-      .withOptions({ given: { storage: 'none' }, directoryName: 'prompted-dir', interactive: true, dryRun: false } as never)
-      .withAnswers({ name: 'asked-name', resource: 'quote', messaging: 'none' });
-    const recorded = JSON.parse(readFileSync(join(result.cwd, '.yo-rc.json'), 'utf8'))['create-microforge'];
+    // Yeoman's own test adapter answers through the same prompt path a terminal would.
+    const cwd = await mkdtemp(join(tmpdir(), 'microforge-prompts-'));
+    const adapter = new TestAdapter({ mockedAnswers: { name: 'asked-name', resource: 'quote', messaging: 'none' }, throwOnMissingAnswer: true });
+    await runAppGenerator({ destinationRoot: cwd, given: { storage: 'none' }, directoryName: 'prompted-dir', interactive: true, dryRun: false, force: false, prompter: adapter });
+    const recorded = JSON.parse(readFileSync(join(cwd, '.yo-rc.json'), 'utf8'))['create-microforge'];
     expect(recorded).toMatchObject({ name: 'asked-name', resource: 'quote', storage: 'none', messaging: 'none', cache: 'none' });
-    result.assertFile(['package.json', 'src/main.ts', 'Dockerfile']);
-    result.assertNoFile('migrations');
+    for (const file of ['package.json', 'src/main.ts', 'Dockerfile']) expect(existsSync(join(cwd, file))).toBe(true);
+    expect(existsSync(join(cwd, 'migrations'))).toBe(false);
   });
 
   it('validates typed answers with the model rules', async () => {

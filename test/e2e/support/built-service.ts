@@ -1,8 +1,8 @@
-// A generated service's built `dist/main.js` on Node 24 as a plain child process in production
+// A generated service's built `dist/main.js` on the services' Node as a plain child process in production
 // mode, its stdout and stderr collected line by line; killed at cleanup if still running.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { registerCleanup } from './cleanup.js';
-import { cleanHostEnv, node24Path } from './env.js';
+import { cleanHostEnv, serviceNodePath } from './env.js';
 
 export interface ServiceExit {
   code: number | null;
@@ -22,7 +22,7 @@ export interface BuiltService {
 
 /** `lines` may be shared across restarts of one service, so a test sees every run's output. */
 export function startBuiltService(repo: string, port: number, env: Record<string, string>, lines: string[] = []): BuiltService {
-  const child = spawn(node24Path(), ['dist/main.js'], {
+  const child = spawn(serviceNodePath(), ['dist/main.js'], {
     cwd: repo,
     env: cleanHostEnv({ NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],

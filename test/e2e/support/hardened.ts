@@ -2,7 +2,7 @@
 // engine: a private mount + PID namespace (unshare) where every mount is read-only but a fresh
 // size-limited tmpfs on /tmp, uid/gid 10001 with no supplementary groups, no capabilities,
 // no_new_privs, and `env -i` plus exactly the given variables. The app dir is bind-mounted
-// read-only at /srv/app (its cwd) and Node 24 at /srv/node, so neither the host path's parent
+// read-only at /srv/app (its cwd) and the services' Node at /srv/node, so neither the host path's parent
 // permissions nor the /tmp tmpfs matter. Shares the host network (loopback services reachable;
 // the app must listen on the port it is given). No seccomp and no cgroup limits.
 //
@@ -18,13 +18,13 @@ import { chmod, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { registerCleanup } from './cleanup.js';
-import { node24BinDir, type Env } from './env.js';
+import { serviceNodeBinDir, type Env } from './env.js';
 import { waitForHttp as pollHttp, type HttpResponse, type WaitForHttpOptions } from './http.js';
 import { diffTrees, snapshotTree, type TreeDiff, type TreeSnapshot } from './snapshot.js';
 
 /** Where the app dir appears inside the namespace (its working directory). */
 export const APP_MOUNT = '/srv/app';
-/** Where Node 24's install dir appears inside the namespace (node at /srv/node/bin/node). */
+/** Where the services' Node's install dir appears inside the namespace (node at /srv/node/bin/node). */
 export const NODE_MOUNT = '/srv/node';
 export const RUN_UID = 10001;
 export const RUN_GID = 10001;
@@ -32,7 +32,7 @@ export const RUN_GID = 10001;
 export interface HardenedOptions {
   /** Host dir with the app (node_modules, dist); mounted read-only at /srv/app and used as cwd. */
   cwd: string;
-  /** 'node' (Node 24 at /srv/node/bin/node) or an absolute path as seen inside the namespace. */
+  /** 'node' (the services' Node at /srv/node/bin/node) or an absolute path as seen inside the namespace. */
   command: string;
   /** Arguments; any host path under `cwd` is rewritten to the same path under /srv/app. */
   args?: readonly string[];
@@ -181,7 +181,7 @@ export async function startHardened(opts: HardenedOptions): Promise<HardenedProc
   if (!st.isDirectory()) throw new Error(`startHardened: ${hostDir} is not a directory`);
   // The bind mount's root keeps the dir's own mode (mkdtemp makes 0700): let uid 10001 in.
   if ((st.mode & 0o005) !== 0o005) await chmod(hostDir, st.mode | 0o055);
-  const nodeDir = path.dirname(node24BinDir());
+  const nodeDir = path.dirname(serviceNodeBinDir());
 
   const env: Env = { PATH: `${NODE_MOUNT}/bin:/usr/local/bin:/usr/bin:/bin`, ...opts.env };
   if (opts.port !== undefined && env.PORT === undefined) env.PORT = String(opts.port);

@@ -1,11 +1,11 @@
 // End-to-end test support: import everything from here.
-//   import { useE2eCleanup, makeWorkDir, runCli, npm24, createTestDatabase, freePort, startHardened } from './support/index.js';
-export { REPO_ROOT, CLI_PATH, ENSURE_NODE24_SCRIPT } from './paths.js';
+//   import { useE2eCleanup, makeWorkDir, runCli, npmWithServiceNode, createTestDatabase, freePort, startHardened } from './support/index.js';
+export { REPO_ROOT, CLI_PATH, ENSURE_NODE_SCRIPT } from './paths.js';
 export { registerCleanup, cleanupAll, pendingCleanups } from './cleanup.js';
 export { useE2eCleanup } from './hooks.js';
 export { makeWorkDir } from './workdir.js';
-export { cleanHostEnv, node24BinDir, node24Path, envWithNode24, type Env } from './env.js';
-export { runCli, runWithNode24, npm24, describeRun, type RunResult, type RunOptions } from './run.js';
+export { cleanHostEnv, serviceNodeBinDir, serviceNodePath, envWithServiceNode, type Env } from './env.js';
+export { runCli, runWithServiceNode, npmWithServiceNode, describeRun, type RunResult, type RunOptions } from './run.js';
 export { createTestDatabase, psql, PG_HOST, PG_PORT, PG_USER, type TestDatabase } from './postgres.js';
 export { freePort, tcpOpen } from './net.js';
 export { waitUntil } from './wait.js';
@@ -37,3 +37,4 @@ export { startServiceProcess, type ServiceProcess } from './service-process.js';
 export { startBuiltService, type BuiltService, type ServiceExit } from './built-service.js';
 export { startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from './private-redis.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { startRegistryStandIn, type RegistryStandIn, type PublishedRelease } from './registry-stand-in.js';

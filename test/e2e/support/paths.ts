@@ -20,7 +20,7 @@ function findRepoRoot(start: string): string {
 
 /** The microforge repository root (holds package.json, dist/, scripts/, .cache/). */
 export const REPO_ROOT: string = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
-/** The built CLI entry point. */
-export const CLI_PATH: string = path.join(REPO_ROOT, 'dist', 'bin', 'microforge.js');
-/** Provisions Node 24 and prints its bin dir. */
-export const ENSURE_NODE24_SCRIPT: string = path.join(REPO_ROOT, 'scripts', 'ensure-node24.sh');
+/** The built CLI entry point: the bundle the npm package ships (package.json bin). */
+export const CLI_PATH: string = path.join(REPO_ROOT, 'dist', 'bundle', 'microforge.js');
+/** Provisions an official Node (default: the generated services' version) and prints its bin dir. */
+export const ENSURE_NODE_SCRIPT: string = path.join(REPO_ROOT, 'scripts', 'ensure-node.sh');

@@ -2,7 +2,7 @@
 // tests assert on exitCode and print the output themselves.
 import { execa } from 'execa';
 import { CLI_PATH } from './paths.js';
-import { cleanHostEnv, envWithNode24, type Env } from './env.js';
+import { cleanHostEnv, envWithServiceNode, type Env } from './env.js';
 
 export interface RunResult {
   exitCode: number | undefined;
@@ -45,7 +45,7 @@ function toResult(r: {
 }
 
 /**
- * `node dist/bin/microforge.js ...args` on the Node running the tests, as a user would run it
+ * `node dist/bundle/microforge.js ...args` on the Node running the tests, as a user would run it
  * from a pipe: no TTY, FORCE_COLOR, npm_* and NODE_OPTIONS removed, stdin closed unless `input`.
  */
 export async function runCli(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -62,15 +62,15 @@ export async function runCli(args: readonly string[], opts: RunOptions = {}): Pr
   return toResult(r);
 }
 
-/** Any command with Node 24 first in PATH (e.g. `npm ci`, `npm test` in a generated repo). */
-export async function runWithNode24(
+/** Any command with the services' Node first in PATH (e.g. `npm ci`, `npm test` in a generated repo). */
+export async function runWithServiceNode(
   command: string,
   args: readonly string[],
   opts: RunOptions = {},
 ): Promise<RunResult> {
   const r = await execa(command, args, {
     cwd: opts.cwd ?? process.cwd(),
-    env: envWithNode24({ CI: 'true', NO_UPDATE_NOTIFIER: '1', npm_config_fund: 'false', npm_config_audit: 'false', ...opts.env }),
+    env: envWithServiceNode({ CI: 'true', NO_UPDATE_NOTIFIER: '1', npm_config_fund: 'false', npm_config_audit: 'false', ...opts.env }),
     extendEnv: false,
     reject: false,
     all: true,
@@ -80,9 +80,9 @@ export async function runWithNode24(
   return toResult(r);
 }
 
-/** `npm ...args` under Node 24 in `cwd`. */
-export function npm24(cwd: string, args: readonly string[], opts: Omit<RunOptions, 'cwd'> = {}): Promise<RunResult> {
-  return runWithNode24('npm', args, { ...opts, cwd });
+/** `npm ...args` under the services' Node in `cwd`. */
+export function npmWithServiceNode(cwd: string, args: readonly string[], opts: Omit<RunOptions, 'cwd'> = {}): Promise<RunResult> {
+  return runWithServiceNode('npm', args, { ...opts, cwd });
 }
 
 /** A readable failure message for expect(...) when a run should have succeeded. */

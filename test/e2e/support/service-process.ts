@@ -1,9 +1,9 @@
-// A generated service as a plain child process on Node 24 (no sandbox): for runs where several
+// A generated service as a plain child process on the services' Node (no sandbox): for runs where several
 // instances start at once, or `npm run dev` watches the source. Registered for cleanup.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { registerCleanup } from './cleanup.js';
-import { envWithNode24, type Env } from './env.js';
+import { envWithServiceNode, type Env } from './env.js';
 import { waitForHttp } from './http.js';
 
 export interface ServiceProcess {
@@ -21,7 +21,7 @@ export function startServiceProcess(options: { cwd: string; command: string; arg
   // Its own process group, so stop() reaches npm's and node --watch's children too.
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
-    env: envWithNode24({ PORT: String(options.port), HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '100', ...options.env }),
+    env: envWithServiceNode({ PORT: String(options.port), HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '100', ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
