@@ -7,8 +7,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureOk, type ProcessMeasurement } from './process.js';
-import { benchResult, type BenchSection } from './result.js';
-import { median } from './stats.js';
+import { roundsResult, type BenchSection } from './result.js';
+import { formatSpan } from './stats.js';
 import { CLI_PATH, cleanEnv, ensureDir, WORK_DIR } from './environment.js';
 
 const FIELDS = ['title:string', 'body:text?', 'count:integer', 'price:number?', 'active:boolean', 'dueAt:timestamp?', 'ownerId:uuid'];
@@ -33,17 +33,17 @@ export async function runAddResourceBenchmark(options: { rounds: number; log: (l
       options.log(`add-resource: round ${round}/${options.rounds} done`);
     }
   }
-  const wall = (key: 'new' | 'add') => median(samples[key].map((measured) => measured.wallMs));
-  const cpu = (key: 'new' | 'add') => median(samples[key].map((measured) => measured.cpuMs));
+  const wall = (key: 'new' | 'add') => samples[key].map((measured) => measured.wallMs);
+  const cpu = (key: 'new' | 'add') => samples[key].map((measured) => measured.cpuMs);
   return {
-    title: `add resource vs new for the same repo (median of ${options.rounds} cold runs, ${process.version})`,
+    title: `add resource vs new for the same repo (${options.rounds} rounds of one new then one add, ${process.version})`,
     details: [
-      `microforge new --yes --skip-install --skip-git: wall ${wall('new').toFixed(0)} ms, CPU ${cpu('new').toFixed(0)} ms`,
-      `microforge add resource order (7 fields) --skip-install: wall ${wall('add').toFixed(0)} ms, CPU ${cpu('add').toFixed(0)} ms`,
+      `microforge new --yes --skip-install --skip-git: wall ${formatSpan(wall('new'), 0)} ms, CPU ${formatSpan(cpu('new'), 0)} ms (medians, min-max)`,
+      `microforge add resource order (7 fields) --skip-install: wall ${formatSpan(wall('add'), 0)} ms, CPU ${formatSpan(cpu('add'), 0)} ms`,
     ],
     results: [
-      benchResult({ name: 'add resource wall time vs new', unit: 'ms', value: wall('add'), baseline: wall('new'), target: 2 }),
-      benchResult({ name: 'add resource CPU time vs new', unit: 'ms', value: cpu('add'), baseline: cpu('new'), target: 2 }),
+      roundsResult({ name: 'add resource wall time vs new', unit: 'ms', values: wall('add'), baselines: wall('new'), target: 2 }),
+      roundsResult({ name: 'add resource CPU time vs new', unit: 'ms', values: cpu('add'), baselines: cpu('new'), target: 2 }),
     ],
   };
 }

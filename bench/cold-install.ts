@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureOk } from './process.js';
-import { benchResult, type BenchSection } from './result.js';
-import { median, MiB } from './stats.js';
+import { benchResult, roundsResult, type BenchSection } from './result.js';
+import { formatSpan, MiB } from './stats.js';
 import { REPO_ROOT, WORK_DIR, cleanEnv, ensureDir } from './environment.js';
 import { NEST_CLI_VERSION } from './generation.js';
 
@@ -65,16 +65,17 @@ export async function runColdInstallBenchmark(options: { rounds: number; log: (l
     }
     options.log(`cold-install: round ${round}/${options.rounds} done`);
   }
-  const wall = (key: string) => median(walls.get(key)!);
+  const wall = (key: string) => walls.get(key)!;
   const tree = (key: string) => trees.get(key)!;
   return {
-    title: `Cold install (npm install --global, fresh prefix, empty npm cache; median of ${options.rounds} rounds, ${process.version})`,
+    title: `Cold install (npm install --global, fresh prefix, empty npm cache; ${options.rounds} rounds in turn, ${process.version})`,
     details: contenders.map(
-      (contender) => `${contender.label}: wall ${wall(contender.key).toFixed(0)} ms, ${tree(contender.key).packages} package(s), ${(tree(contender.key).bytes / MiB).toFixed(1)} MiB installed`,
+      (contender) => `${contender.label}: wall ${formatSpan(wall(contender.key), 0)} ms (median, min-max), ${tree(contender.key).packages} package(s), ${(tree(contender.key).bytes / MiB).toFixed(1)} MiB installed`,
     ),
     results: [
-      benchResult({ name: 'cold install wall time vs create-vite', unit: 'ms', value: wall('microforge'), baseline: wall('vite'), target: 3 }),
-      benchResult({ name: 'cold install wall time vs @nestjs/cli', unit: 'ms', value: wall('microforge'), baseline: wall('nest') }),
+      roundsResult({ name: 'cold install wall time vs create-vite', unit: 'ms', values: wall('microforge'), baselines: wall('vite'), target: 3 }),
+      roundsResult({ name: 'cold install wall time vs @nestjs/cli', unit: 'ms', values: wall('microforge'), baselines: wall('nest') }),
+      // Sizes and counts are exact: one reading each.
       benchResult({ name: 'installed packages vs create-vite', unit: 'packages', value: tree('microforge').packages, baseline: tree('vite').packages }),
       benchResult({ name: 'installed size vs create-vite', unit: 'MiB', value: tree('microforge').bytes / MiB, baseline: tree('vite').bytes / MiB }),
       benchResult({ name: 'installed size vs @nestjs/cli', unit: 'MiB', value: tree('microforge').bytes / MiB, baseline: tree('nest').bytes / MiB }),

@@ -18,7 +18,8 @@ function findRepoRoot(): string {
 export const REPO_ROOT = findRepoRoot();
 export const CACHE_DIR = join(REPO_ROOT, '.cache', 'bench');
 export const WORK_DIR = join(CACHE_DIR, 'work');
-export const CLI_PATH = join(REPO_ROOT, 'dist', 'bundle', 'microforge.js');
+/** The CLI as installed: package.json's bin, so the bench times what users run (bundled or not). */
+export const CLI_PATH = join(REPO_ROOT, (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['microforge']!);
 
 export function ensureDir(path: string): string {
   mkdirSync(path, { recursive: true });

@@ -1,19 +1,23 @@
 /**
  * Generation speed: `microforge new DIR --yes --skip-install --skip-git` from a cold process,
- * against the floor (floor-render.ts: render the same templates and write them) and against
- * `nest new --skip-install --skip-git` (@nestjs/cli, installed into .cache/bench for this only),
- * interleaved round by round so drift on a shared machine hits all three alike.
+ * against the floor (floor-write.ts: a bare Node process writing the same files from memory) and
+ * against `nest new --skip-install --skip-git` (@nestjs/cli, installed into .cache/bench for this
+ * only), interleaved round by round so drift on a shared machine hits all three alike, each
+ * measured whole-process (process.ts): wall time, CPU time, peak RSS.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { measureOk, type ProcessMeasurement } from './process.js';
-import { benchResult, type BenchSection } from './result.js';
-import { median } from './stats.js';
-import { CACHE_DIR, CLI_PATH, REPO_ROOT, cleanEnv, ensureDir, run, WORK_DIR } from './environment.js';
+import { floorScript, readTree, treeDifference } from './floor-write.js';
+import { measureOk, processMeasurementNote, type ProcessMeasurement } from './process.js';
+import { roundsResult, type BenchSection } from './result.js';
+import { formatSpan } from './stats.js';
+import { CACHE_DIR, CLI_PATH, cleanEnv, ensureDir, run, WORK_DIR } from './environment.js';
 
 export const NEST_CLI_VERSION = '11.0.24';
 const NEST_PREFIX = join(CACHE_DIR, 'nestjs-cli');
 const NEST_BIN = join(NEST_PREFIX, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js');
+/** The same directory name every round, so every round of `new` writes the same bytes. */
+const GENERATED = 'gen-microforge';
 
 async function ensureNestCli(): Promise<void> {
   if (existsSync(NEST_BIN)) return;
@@ -24,49 +28,59 @@ async function ensureNestCli(): Promise<void> {
 interface Contender {
   key: string;
   label: string;
-  command: (directory: string) => { args: string[]; cwd: string };
+  directory: string;
+  args: string[];
 }
 
 export async function runGenerationBenchmark(options: { rounds: number; log: (line: string) => void }): Promise<BenchSection> {
   await ensureNestCli();
   const work = ensureDir(join(WORK_DIR, 'generation'));
   const node = process.execPath;
+  const env = cleanEnv();
+  const microforge: Contender = { key: 'microforge', label: `microforge new ${GENERATED} --yes --skip-install --skip-git`, directory: GENERATED, args: [CLI_PATH, 'new', GENERATED, '--yes', '--skip-install', '--skip-git'] };
+  // The floor is made from what `new` writes, so it writes exactly that.
+  rmSync(join(work, GENERATED), { recursive: true, force: true });
+  await measureOk(node, microforge.args, { cwd: work, env });
+  const generated = readTree(join(work, GENERATED));
+  const floorPath = join(work, 'floor.mjs');
+  writeFileSync(floorPath, floorScript(generated));
   const contenders: Contender[] = [
-    { key: 'floor', label: 'floor (render + write, plain node)', command: (dir) => ({ args: [join(REPO_ROOT, 'dist', 'bench', 'floor-render.js'), dir], cwd: work }) },
-    { key: 'microforge', label: 'microforge new --yes --skip-install --skip-git', command: (dir) => ({ args: [CLI_PATH, 'new', dir, '--yes', '--skip-install', '--skip-git'], cwd: work }) },
-    { key: 'nest', label: `nest new --skip-install --skip-git (@nestjs/cli ${NEST_CLI_VERSION})`, command: (dir) => ({ args: [NEST_BIN, 'new', dir, '--skip-install', '--skip-git', '--package-manager', 'npm'], cwd: work }) },
+    { key: 'floor', label: `floor: bare node writing the same ${generated.length} files from memory`, directory: 'gen-floor', args: [floorPath, 'gen-floor'] },
+    microforge,
+    { key: 'nest', label: `nest new --skip-install --skip-git (@nestjs/cli ${NEST_CLI_VERSION})`, directory: 'gen-nest', args: [NEST_BIN, 'new', 'gen-nest', '--skip-install', '--skip-git', '--package-manager', 'npm'] },
   ];
   const samples = new Map<string, ProcessMeasurement[]>(contenders.map((contender) => [contender.key, []]));
-  const env = cleanEnv();
-  // Round 0 warms the page cache and is discarded.
+  // Round 0 warms the page cache and is discarded; after it, the floor's output is checked.
   for (let round = 0; round <= options.rounds; round++) {
     for (const contender of contenders) {
-      const directory = `gen-${contender.key}-${round}`;
-      rmSync(join(work, directory), { recursive: true, force: true });
-      const { args, cwd } = contender.command(directory);
-      const measured = await measureOk(node, args, { cwd, env });
-      rmSync(join(work, directory), { recursive: true, force: true });
+      rmSync(join(work, contender.directory), { recursive: true, force: true });
+      const measured = await measureOk(node, contender.args, { cwd: work, env });
       if (round > 0) samples.get(contender.key)!.push(measured);
     }
+    if (round === 0) {
+      const difference = treeDifference(readTree(join(work, GENERATED)), readTree(join(work, 'gen-floor')));
+      if (difference) throw new Error(`the generation floor does not write what microforge new writes: ${difference}`);
+    }
+    for (const contender of contenders) rmSync(join(work, contender.directory), { recursive: true, force: true });
     if (round > 0) options.log(`generation: round ${round}/${options.rounds} done`);
   }
-  const figure = (key: string, pick: (m: ProcessMeasurement) => number) => median(samples.get(key)!.map(pick));
-  const wall = (key: string) => figure(key, (m) => m.wallMs);
-  const cpu = (key: string) => figure(key, (m) => m.cpuMs);
-  const rss = (key: string) => figure(key, (m) => m.peakRssKiB / 1024);
-  const runs = `median of ${options.rounds} cold runs`;
+  const series = (key: string, pick: (m: ProcessMeasurement) => number) => samples.get(key)!.map(pick);
+  const wall = (key: string) => series(key, (m) => m.wallMs);
+  const cpu = (key: string) => series(key, (m) => m.cpuMs);
+  const rss = (key: string) => series(key, (m) => m.peakRssKiB / 1024);
   return {
-    title: `Generation (${runs}, ${process.version})`,
-    details: contenders.map(
-      (contender) => `${contender.label}: wall ${wall(contender.key).toFixed(0)} ms, CPU ${cpu(contender.key).toFixed(0)} ms, peak RSS ${rss(contender.key).toFixed(1)} MiB`,
-    ),
+    title: `Generation (${options.rounds} interleaved cold runs, CLI on ${process.version})`,
+    details: [
+      `measured: ${processMeasurementNote()}; medians with min-max over rounds`,
+      ...contenders.map((contender) => `${contender.label}: wall ${formatSpan(wall(contender.key), 0)} ms, CPU ${formatSpan(cpu(contender.key), 0)} ms, peak RSS ${formatSpan(rss(contender.key), 1)} MiB`),
+    ],
     results: [
-      benchResult({ name: 'generation wall time vs floor', unit: 'ms', value: wall('microforge'), baseline: wall('floor'), target: 2 }),
-      benchResult({ name: 'generation CPU time vs floor', unit: 'ms', value: cpu('microforge'), baseline: cpu('floor'), target: 2 }),
-      benchResult({ name: 'generation peak RSS vs floor', unit: 'MiB', value: rss('microforge'), baseline: rss('floor') }),
-      benchResult({ name: 'generation wall time vs nest new', unit: 'ms', value: wall('microforge'), baseline: wall('nest'), target: 1, notes: 'faster than nest new' }),
-      benchResult({ name: 'generation CPU time vs nest new', unit: 'ms', value: cpu('microforge'), baseline: cpu('nest') }),
-      benchResult({ name: 'generation peak RSS vs nest new', unit: 'MiB', value: rss('microforge'), baseline: rss('nest') }),
+      roundsResult({ name: 'generation wall time vs floor', unit: 'ms', values: wall('microforge'), baselines: wall('floor'), target: 3 }),
+      roundsResult({ name: 'generation CPU time vs floor', unit: 'ms', values: cpu('microforge'), baselines: cpu('floor'), target: 3 }),
+      roundsResult({ name: 'generation peak RSS vs floor', unit: 'MiB', values: rss('microforge'), baselines: rss('floor') }),
+      roundsResult({ name: 'generation wall time vs nest new', unit: 'ms', values: wall('microforge'), baselines: wall('nest'), target: 0.5 }),
+      roundsResult({ name: 'generation CPU time vs nest new', unit: 'ms', values: cpu('microforge'), baselines: cpu('nest'), target: 0.5 }),
+      roundsResult({ name: 'generation peak RSS vs nest new', unit: 'MiB', values: rss('microforge'), baselines: rss('nest') }),
     ],
   };
 }

@@ -61,7 +61,7 @@ export async function runImageBenchmark(options: { log: (line: string) => void }
     const total = sum(dist, treeSize(join(service.directory, 'package.json')), treeSize(join(service.directory, 'migrations')));
     results.push(benchResult({ name: `image contents, ${service.key} vs bare fastify`, unit: 'MiB', value: total.bytes / MiB, baseline: bare.bytes / MiB }));
     details.push(
-      `${service.key}: ${(total.bytes / MiB).toFixed(1)} MiB in ${total.files} files (dist ${(dist.bytes / MiB).toFixed(1)} MiB, of which source maps ${(maps / MiB).toFixed(1)} MiB); npm install ${service.installSeconds.toFixed(1)} s, build ${service.buildSeconds.toFixed(1)} s; largest bundled: ${largestBundledPackages(distDir, 5)
+      `${service.key}: ${(total.bytes / MiB).toFixed(1)} MiB in ${total.files} files (dist ${(dist.bytes / MiB).toFixed(1)} MiB, of which source maps ${(maps / MiB).toFixed(1)} MiB); ${Number.isNaN(service.installSeconds) ? 'install and build reused from the last run' : `npm install ${service.installSeconds.toFixed(1)} s, build ${service.buildSeconds.toFixed(1)} s`}; largest bundled: ${largestBundledPackages(distDir, 5)
         .map((pkg) => `${pkg.name} ${(pkg.bytes / MiB).toFixed(2)}`)
         .join(', ')} MiB`,
     );

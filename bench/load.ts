@@ -1,15 +1,19 @@
 /**
  * One load measurement, shared by the service and cache benchmarks so both report the same
- * figures the same way: autocannon for a fixed time against one URL, plus the service process's
- * own CPU time per request from /proc, which (unlike throughput) the load generator cannot sway
- * when it shares the machine's cores with the service.
+ * figures the same way. The load comes from wrk (C, outside Node), pinned to a core of its own
+ * with taskset while the service under test is pinned to the other (see pinning.ts), so the load
+ * generator neither shares a runtime with the service nor takes CPU it would otherwise use. Beside
+ * throughput and latency, the service process's own CPU time per request, read from /proc.
  */
-import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
-import { median } from './stats.js';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CACHE_DIR, ensureDir } from './environment.js';
+import { LOADGEN_CPU, pinned } from './pinning.js';
 
-export const LOAD_SECONDS = 3;
+export const LOAD_SECONDS = Number(process.env.MICROFORGE_BENCH_LOAD_SECONDS ?? 5);
 export const CONNECTIONS = 10;
+export const LOAD_THREADS = 1;
 
 export interface Load {
   requestsPerSecond: number;
@@ -17,6 +21,8 @@ export interface Load {
   p99Ms: number;
   /** The service process's own CPU time per request, in µs (a database's or broker's is not in it). */
   cpuMicrosPerRequest: number;
+  requests: number;
+  /** Connect/read/write errors, timeouts and non-2xx/3xx answers. */
   errors: number;
 }
 
@@ -29,27 +35,93 @@ export function processCpuMs(pid: number | undefined): number {
   return ticks * 10;
 }
 
+/** wrk's Lua `done` hook: one machine-readable line with the totals and latency percentiles (µs). */
+export const WRK_REPORT_SCRIPT = `done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("microforge-wrk %d %d %d %d %d %d %d %d %d\\n",
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+`;
+
+export interface WrkSummary {
+  requests: number;
+  durationUs: number;
+  errors: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+/** The line WRK_REPORT_SCRIPT prints; throws when wrk printed none (it failed). */
+export function parseWrkReport(output: string): WrkSummary {
+  const match = /^microforge-wrk ((?:\d+ ){8}\d+)$/m.exec(output);
+  if (!match) throw new Error(`wrk printed no summary: ${output.trim().split('\n').slice(-3).join(' / ')}`);
+  const [requests, durationUs, connect, read, write, status, timeout, p50Us, p99Us] = match[1]!.split(' ').map(Number) as number[];
+  return { requests: requests!, durationUs: durationUs!, errors: connect! + read! + write! + status! + timeout!, p50Us: p50Us!, p99Us: p99Us! };
+}
+
+let wrkScript: string | undefined;
+
+function wrkScriptPath(): string {
+  if (!wrkScript) {
+    wrkScript = join(ensureDir(CACHE_DIR), 'wrk-report.lua');
+    writeFileSync(wrkScript, WRK_REPORT_SCRIPT);
+  }
+  return wrkScript;
+}
+
+/** Fails with one line when wrk is missing, before any service is prepared. */
+export function requireWrk(): void {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (error) {
+    // wrk --version exits 1 after printing its version; only a missing binary is fatal.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('wrk is not installed (Debian: apt-get install wrk); the service and cache benchmarks load services with it');
+  }
+}
+
+function runWrk(url: string, seconds: number): Promise<WrkSummary> {
+  const [command, args] = pinned(LOADGEN_CPU, 'wrk', ['-t', String(LOAD_THREADS), '-c', String(CONNECTIONS), '-d', `${seconds}s`, '-s', wrkScriptPath(), url]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        if (code !== 0) throw new Error(`wrk exited with ${String(code)}: ${output.trim()}`);
+        resolve(parseWrkReport(output));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
 /** `pid` is the process serving `url`. */
-export async function measureLoad(url: string, pid: number | undefined): Promise<Load> {
+export async function measureLoad(url: string, pid: number | undefined, seconds = LOAD_SECONDS): Promise<Load> {
   const cpuBefore = processCpuMs(pid);
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: LOAD_SECONDS });
-  const cpuMicrosPerRequest = ((processCpuMs(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  const summary = await runWrk(url, seconds);
+  const cpuMicrosPerRequest = ((processCpuMs(pid) - cpuBefore) * 1000) / Math.max(1, summary.requests);
   return {
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
+    requestsPerSecond: summary.requests / (summary.durationUs / 1e6),
+    p50Ms: summary.p50Us / 1000,
+    p99Ms: summary.p99Us / 1000,
     cpuMicrosPerRequest,
-    errors: result.errors + result.timeouts + result.non2xx,
+    requests: summary.requests,
+    errors: summary.errors,
   };
 }
 
-/** The median of each figure over rounds; errors are summed. */
-export function medianLoad(loads: readonly Load[]): Load {
+/** Every figure of a load over rounds, for roundsResult. */
+export function loadSeries(loads: readonly Load[]): { [K in keyof Load]: number[] } {
   return {
-    requestsPerSecond: median(loads.map((one) => one.requestsPerSecond)),
-    p50Ms: median(loads.map((one) => one.p50Ms)),
-    p99Ms: median(loads.map((one) => one.p99Ms)),
-    cpuMicrosPerRequest: median(loads.map((one) => one.cpuMicrosPerRequest)),
-    errors: loads.reduce((sum, one) => sum + one.errors, 0),
+    requestsPerSecond: loads.map((one) => one.requestsPerSecond),
+    p50Ms: loads.map((one) => one.p50Ms),
+    p99Ms: loads.map((one) => one.p99Ms),
+    cpuMicrosPerRequest: loads.map((one) => one.cpuMicrosPerRequest),
+    requests: loads.map((one) => one.requests),
+    errors: loads.map((one) => one.errors),
   };
 }

@@ -1,18 +1,21 @@
 /**
- * `npm run bench [-- --json] [-- --only generation,add-resource,service,image,consumer,cache,install,matrix] [-- --rounds N]`
- * Prints ratios against baselines measured in the same run. Missing a target never fails it:
- * the exit code is non-zero only when the benchmark itself breaks.
+ * `npm run bench [-- --json] [-- --only generation,add-resource,service,image,consumer,cache,install,matrix] [-- --rounds N] [-- --readme]`
+ * Prints ratios against baselines measured in the same run, and writes the Markdown table to
+ * bench/results/latest.md (with --readme, into README.md's table too). Missing a target never
+ * fails it: the exit code is non-zero only when the benchmark itself breaks.
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runAddResourceBenchmark } from './add-resource.js';
 import { runCacheBenchmark } from './cache.js';
 import { runColdInstallBenchmark } from './cold-install.js';
-import { machineInfo, node24BinDir } from './environment.js';
+import { machineInfo, node24BinDir, REPO_ROOT } from './environment.js';
 import { runConsumerBenchmark } from './consumer-throughput.js';
 import { runGenerationBenchmark } from './generation.js';
 import { runImageBenchmark } from './image.js';
 import { runMatrixBenchmark } from './matrix.js';
 import { parseBenchArguments } from './arguments.js';
-import { formatJson, formatReport } from './report.js';
+import { formatJson, formatMarkdown, formatReport, replaceReadmeTable } from './report.js';
 import type { BenchSection } from './result.js';
 import { runServiceBenchmark } from './service.js';
 
@@ -34,7 +37,7 @@ const BENCHMARKS: Benchmark[] = [
   {
     key: 'consumer',
     byDefault: true,
-    run: async ({ log }) => ({ title: 'Messaging consumer throughput (at-least-once with postgres vs a bare client consumer)', results: await runConsumerBenchmark({ log }) }),
+    run: async ({ log, rounds }) => ({ title: 'Messaging consumer throughput (at-least-once with postgres vs a bare client consumer)', ...(await runConsumerBenchmark({ log, rounds })) }),
   },
 ];
 
@@ -59,6 +62,18 @@ async function main(): Promise<number> {
     machine.serviceNode = execFileSync(`${node24BinDir()}/node`, ['--version'], { encoding: 'utf8' }).trim();
   }
   process.stdout.write(args.json ? formatJson(machine, sections) : formatReport(machine, sections));
+  const argv = process.argv.slice(2);
+  const markdown = formatMarkdown(machine, sections, { command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, date: new Date().toISOString() });
+  const results = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(results, { recursive: true });
+  writeFileSync(join(results, 'latest.md'), markdown);
+  writeFileSync(join(results, 'latest.json'), formatJson(machine, sections));
+  log(`wrote bench/results/latest.md and latest.json`);
+  if (args.readme) {
+    const readme = join(REPO_ROOT, 'README.md');
+    writeFileSync(readme, replaceReadmeTable(readFileSync(readme, 'utf8'), markdown));
+    log('updated the table in README.md');
+  }
   return 0;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The generated service's cost, against a bare fastify hello world (same fastify version) in the
- * same run: start to a ready /readyz, idle RSS, RSS after 20,000 requests, GET /livez throughput
- * and p99 with autocannon, and GET /<resource>s/:id on its own (the default, PostgreSQL-backed
- * combination only). Services run on Node 24 as `node dist/main.js`, logs to /dev/null.
+ * same run: start to a ready /readyz, idle RSS, RSS after a warm-up load, GET /livez throughput,
+ * latency and service CPU per request under wrk (load.ts), and GET /<resource>s/:id on its own
+ * (the default, PostgreSQL-backed combination only). Services run on Node 24 as
+ * `node dist/main.js`, pinned to one core, logs to /dev/null.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,14 +11,14 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { completeSpec } from '../generators/lib/spec.js';
 import { AMQP_URL, NATS_URL, removeServiceTopology } from './broker-topology.js';
 import { cleanEnv, node24BinDir, node24Env, run } from './environment.js';
-import { CONNECTIONS, LOAD_SECONDS, measureLoad, medianLoad, type Load } from './load.js';
+import { CONNECTIONS, LOAD_SECONDS, LOAD_THREADS, loadSeries, measureLoad, processCpuMs, requireWrk, type Load } from './load.js';
+import { pinned, pinningNote, SERVICE_CPU } from './pinning.js';
 import { prepareBareFastify, prepareService, serviceNameFor, type PreparedService } from './prepare.js';
-import { benchResult, type BenchResult, type BenchSection } from './result.js';
-import { median } from './stats.js';
+import { benchResult, roundsResult, type BenchResult, type BenchSection } from './result.js';
+import { formatSpan } from './stats.js';
 
 export const REDIS_URL = process.env.MICROFORGE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -56,6 +57,8 @@ export interface Running {
   child: ChildProcess;
   baseUrl: string;
   startupMs: number;
+  /** The service's CPU time (user + system, from /proc) when it first answered ready. */
+  startupCpuMs: number;
   stop(): Promise<void>;
 }
 
@@ -71,7 +74,8 @@ export async function start(target: Target): Promise<Running> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const started = process.hrtime.bigint();
-  const child = spawn(join(node24BinDir(), 'node'), [target.script], {
+  const [command, args] = pinned(SERVICE_CPU, join(node24BinDir(), 'node'), [target.script]);
+  const child = spawn(command, args, {
     cwd: target.cwd,
     env: cleanEnv({ ...target.env, PORT: String(port), HOST: '127.0.0.1' }),
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -98,7 +102,8 @@ export async function start(target: Target): Promise<Running> {
     if (ready) break;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  return { child, baseUrl, startupMs: Number(process.hrtime.bigint() - started) / 1e6, stop };
+  const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return { child, baseUrl, startupMs, startupCpuMs: processCpuMs(child.pid), stop };
 }
 
 function rssMiB(pid: number | undefined): number {
@@ -107,29 +112,37 @@ function rssMiB(pid: number | undefined): number {
   return kib / 1024;
 }
 
-interface TargetFigures {
-  startupMs: number;
+/** Starts are short and cheap: several per round, for a steadier median. */
+const STARTS_PER_ROUND = 3;
+
+/** Seconds of /livez load each service takes before RSS is read and rounds begin (JIT, pools). */
+const WARM_UP_SECONDS = 2;
+
+interface UnderLoad {
   idleRssMiB: number;
   loadedRssMiB: number;
-  livez: Load;
-  byId?: Load;
+  warmUpRequests: number;
+  livez: Load[];
+  byId: Load[];
 }
 
 /**
- * All targets run at once; every load figure is taken round by round across the targets
- * (bare, minimal, default, bare, ...) and the median kept, so a neighbour's burst on a shared
- * machine lands on all of them rather than on whichever was measured at that moment.
+ * All targets run at once (idle but the one under load); every load figure is taken round by
+ * round across the targets (bare, minimal, default, bare, ...), so a neighbour's burst on a
+ * shared machine lands on all of them rather than on whichever was measured at that moment, and
+ * round i of a service pairs with round i of bare fastify.
  */
-async function measureUnderLoad(targets: readonly Target[], resourcePath: (target: Target) => string | undefined, rounds: number, log: (line: string) => void): Promise<Map<string, Omit<TargetFigures, 'startupMs'>>> {
+async function measureUnderLoad(targets: readonly Target[], resourcePath: (target: Target) => string | undefined, rounds: number, log: (line: string) => void): Promise<Map<string, UnderLoad>> {
   const running = new Map<string, Running>();
   try {
     for (const target of targets) running.set(target.key, await start(target));
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const idle = new Map(targets.map((target) => [target.key, rssMiB(running.get(target.key)!.child.pid)]));
-    const loaded = new Map<string, number>();
+    const figures = new Map<string, UnderLoad>();
     for (const target of targets) {
-      await autocannon({ url: `${running.get(target.key)!.baseUrl}/livez`, connections: CONNECTIONS, amount: 20_000 });
-      loaded.set(target.key, rssMiB(running.get(target.key)!.child.pid));
+      const service = running.get(target.key)!;
+      const idleRssMiB = rssMiB(service.child.pid);
+      const warmUp = await measureLoad(`${service.baseUrl}/livez`, service.child.pid, WARM_UP_SECONDS);
+      figures.set(target.key, { idleRssMiB, loadedRssMiB: rssMiB(service.child.pid), warmUpRequests: warmUp.requests, livez: [], byId: [] });
     }
     const ids = new Map<string, string>();
     for (const target of targets) {
@@ -139,26 +152,17 @@ async function measureUnderLoad(targets: readonly Target[], resourcePath: (targe
       if (created.status !== 201) throw new Error(`POST ${path} answered ${created.status}: ${created.text}`);
       ids.set(target.key, `${path}/${(JSON.parse(created.text) as { id: string }).id}`);
     }
-    const livez = new Map<string, Load[]>(targets.map((target) => [target.key, []]));
-    const byId = new Map<string, Load[]>(targets.map((target) => [target.key, []]));
     for (let round = 1; round <= rounds; round++) {
       for (const target of targets) {
         const service = running.get(target.key)!;
-        livez.get(target.key)!.push(await measureLoad(`${service.baseUrl}/livez`, service.child.pid));
+        const figure = figures.get(target.key)!;
+        figure.livez.push(await measureLoad(`${service.baseUrl}/livez`, service.child.pid));
         const idPath = ids.get(target.key);
-        if (idPath) byId.get(target.key)!.push(await measureLoad(`${service.baseUrl}${idPath}`, service.child.pid));
+        if (idPath) figure.byId.push(await measureLoad(`${service.baseUrl}${idPath}`, service.child.pid));
       }
       log(`service: load round ${round}/${rounds} done`);
     }
-    return new Map(
-      targets.map((target) => {
-        const idLoads = byId.get(target.key)!;
-        return [
-          target.key,
-          { idleRssMiB: idle.get(target.key)!, loadedRssMiB: loaded.get(target.key)!, livez: medianLoad(livez.get(target.key)!), ...(idLoads.length ? { byId: medianLoad(idLoads) } : {}) },
-        ];
-      }),
-    );
+    return figures;
   } finally {
     for (const service of running.values()) await service.stop();
   }
@@ -170,8 +174,15 @@ function defaultChoices(): PreparedService['spec'] {
   return { storage, cache, messaging, broker };
 }
 
+function describeLoads(loads: readonly Load[]): string {
+  const series = loadSeries(loads);
+  const errors = series.errors.reduce((sum, value) => sum + value, 0);
+  return `${formatSpan(series.requestsPerSecond, 0)} req/s, p50 ${formatSpan(series.p50Ms, 2)} ms, p99 ${formatSpan(series.p99Ms, 2)} ms, ${formatSpan(series.cpuMicrosPerRequest, 1)} µs CPU/request${errors ? `, ${errors} errors/non-2xx` : ''}`;
+}
+
 export async function runServiceBenchmark(options: { rounds: number; log: (line: string) => void }): Promise<BenchSection> {
   const { log } = options;
+  requireWrk();
   const bareDir = await prepareBareFastify(log);
   const minimal = await prepareService({ storage: 'none', cache: 'none', messaging: 'none', broker: null }, log);
   const defaults = await prepareService(defaultChoices(), log);
@@ -198,58 +209,60 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
     ];
     // Round 0 warms the page cache and applies the default service's migrations; it is discarded.
     const startups = new Map<string, number[]>(targets.map((target) => [target.key, []]));
-    for (let round = 0; round <= options.rounds; round++) {
+    const startupCpu = new Map<string, number[]>(targets.map((target) => [target.key, []]));
+    for (let round = 0; round <= options.rounds * STARTS_PER_ROUND; round++) {
       for (const target of targets) {
         const running = await start(target);
         await running.stop();
-        if (round > 0) startups.get(target.key)!.push(running.startupMs);
+        if (round > 0) {
+          startups.get(target.key)!.push(running.startupMs);
+          startupCpu.get(target.key)!.push(running.startupCpuMs);
+        }
       }
     }
     log('service: start-up rounds done');
     const underLoad = await measureUnderLoad(targets, (target) => (target === targets[2] ? '/items' : undefined), options.rounds, log);
-    const figures = new Map<string, TargetFigures>(targets.map((target) => [target.key, { startupMs: median(startups.get(target.key)!), ...underLoad.get(target.key)! }]));
-    const bare = figures.get('bare')!;
+    const bare = underLoad.get('bare')!;
+    const bareLivez = loadSeries(bare.livez);
     const results: BenchResult[] = [];
     const details = [
-      `load: autocannon, ${CONNECTIONS} connections, median of ${options.rounds} rounds of ${LOAD_SECONDS} s taken in turn across the targets; RSS after 20,000 GET /livez; start-up: median of ${options.rounds}, spawn to first 200 from /readyz (polled every 5 ms); Node ${(await run(join(node24BinDir(), 'node'), ['--version'])).trim()}`,
+      `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s taken in turn across the targets after ${WARM_UP_SECONDS} s of warm-up each; ${pinningNote()}; figures are medians with min-max over rounds; start-up: spawn to first 200 from /readyz (polled every 5 ms), ${options.rounds * STARTS_PER_ROUND} starts in turn; Node ${(await run(join(node24BinDir(), 'node'), ['--version'])).trim()}`,
     ];
     for (const target of targets) {
-      const f = figures.get(target.key)!;
+      const f = underLoad.get(target.key)!;
+      const startup = startups.get(target.key)!;
       details.push(
-        `${target.label}: ready in ${f.startupMs.toFixed(0)} ms, idle RSS ${f.idleRssMiB.toFixed(1)} MiB, RSS after 20k requests ${f.loadedRssMiB.toFixed(1)} MiB, /livez ${f.livez.requestsPerSecond.toFixed(0)} req/s p99 ${f.livez.p99Ms} ms, ${f.livez.cpuMicrosPerRequest.toFixed(1)} µs CPU/request${f.byId ? `, GET /items/:id ${f.byId.requestsPerSecond.toFixed(0)} req/s p99 ${f.byId.p99Ms} ms` : ''}${f.livez.errors ? ` (${f.livez.errors} errors/non-2xx)` : ''}`,
+        `${target.label}: ready in ${formatSpan(startup, 0)} ms, CPU until ready ${formatSpan(startupCpu.get(target.key)!, 0)} ms, idle RSS ${f.idleRssMiB.toFixed(1)} MiB, RSS after warm-up (${f.warmUpRequests} requests) ${f.loadedRssMiB.toFixed(1)} MiB; /livez ${describeLoads(f.livez)}${f.byId.length ? `; GET /items/:id ${describeLoads(f.byId)}` : ''}`,
       );
       if (target.key === 'bare') continue;
       const which = target.key === minimal.key ? 'minimal' : 'default';
-      const connects = which === 'default';
+      const livez = loadSeries(f.livez);
       results.push(
-        benchResult({
+        roundsResult({
           name: `${which}: start to ready /readyz vs bare fastify`,
           unit: 'ms',
-          value: f.startupMs,
-          baseline: bare.startupMs,
-          ...(connects ? { notes: 'connects to its database, cache and broker and checks migrations first: no target' } : { target: 2 }),
+          values: startup,
+          baselines: startups.get('bare')!,
+          target: 2,
+          ...(which === 'default' ? { notes: 'connects to its database, cache and broker and checks migrations before it is ready' } : {}),
         }),
-        benchResult({
-          name: `${which}: idle RSS vs bare fastify`,
-          unit: 'MiB',
-          value: f.idleRssMiB,
-          baseline: bare.idleRssMiB,
-          target: (bare.idleRssMiB + 35) / bare.idleRssMiB,
-          notes: 'target: bare + 35 MiB',
-        }),
-        benchResult({ name: `${which}: RSS after 20,000 requests vs bare fastify`, unit: 'MiB', value: f.loadedRssMiB, baseline: bare.loadedRssMiB }),
-        benchResult({ name: `${which}: GET /livez throughput vs bare fastify`, unit: 'req/s', value: f.livez.requestsPerSecond, baseline: bare.livez.requestsPerSecond, target: 0.8 }),
-        benchResult({ name: `${which}: GET /livez p99 vs bare fastify`, unit: 'ms', value: f.livez.p99Ms, baseline: bare.livez.p99Ms }),
-        benchResult({ name: `${which}: GET /livez service CPU per request vs bare fastify`, unit: 'µs', value: f.livez.cpuMicrosPerRequest, baseline: bare.livez.cpuMicrosPerRequest }),
+        roundsResult({ name: `${which}: CPU spent until ready vs bare fastify`, unit: 'ms', values: startupCpu.get(target.key)!, baselines: startupCpu.get('bare')!, notes: 'the service process only, from /proc (10 ms ticks)' }),
+        benchResult({ name: `${which}: idle RSS vs bare fastify`, unit: 'MiB', value: f.idleRssMiB, baseline: bare.idleRssMiB, target: (bare.idleRssMiB + 35) / bare.idleRssMiB, notes: 'target: bare + 35 MiB; one reading' }),
+        benchResult({ name: `${which}: RSS after warm-up load vs bare fastify`, unit: 'MiB', value: f.loadedRssMiB, baseline: bare.loadedRssMiB, notes: 'one reading' }),
+        roundsResult({ name: `${which}: GET /livez throughput vs bare fastify`, unit: 'req/s', values: livez.requestsPerSecond, baselines: bareLivez.requestsPerSecond, target: 0.9 }),
+        roundsResult({ name: `${which}: GET /livez p99 vs bare fastify`, unit: 'ms', values: livez.p99Ms, baselines: bareLivez.p99Ms }),
+        roundsResult({ name: `${which}: GET /livez service CPU per request vs bare fastify`, unit: 'µs', values: livez.cpuMicrosPerRequest, baselines: bareLivez.cpuMicrosPerRequest }),
       );
-      if (f.byId) {
+      if (f.byId.length) {
+        const byId = loadSeries(f.byId);
+        const notes = cache === 'none' ? 'one PostgreSQL read per request' : `the same row every time: served from the ${cache} cache`;
         results.push(
-          benchResult({ name: `${which}: GET /items/:id throughput (vs its own /livez)`, unit: 'req/s', value: f.byId.requestsPerSecond, baseline: f.livez.requestsPerSecond, notes: cache === 'none' ? 'one PostgreSQL read per request' : `the same row every time: served from the ${cache} cache` }),
-          benchResult({ name: `${which}: GET /items/:id p99 (vs its own /livez)`, unit: 'ms', value: f.byId.p99Ms, baseline: f.livez.p99Ms }),
+          roundsResult({ name: `${which}: GET /items/:id throughput (vs its own /livez)`, unit: 'req/s', values: byId.requestsPerSecond, baselines: livez.requestsPerSecond, notes }),
+          roundsResult({ name: `${which}: GET /items/:id service CPU per request (vs its own /livez)`, unit: 'µs', values: byId.cpuMicrosPerRequest, baselines: livez.cpuMicrosPerRequest }),
         );
       }
     }
-    return { title: 'Generated service (Node 24, same run as bare fastify)', results, details };
+    return { title: 'Generated service (Node 24, same run as bare fastify, load from wrk)', results, details };
   } finally {
     await psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((error: unknown) => log(`could not drop ${database}: ${String(error)}`));
     if (broker !== null) {

@@ -32,3 +32,10 @@ export function formatRatio(ratio: number): string {
 }
 
 export const MiB = 1024 * 1024;
+
+/** "median (min-max)" of a figure over rounds, for the detail lines. */
+export function formatSpan(values: readonly number[], digits: number): string {
+  const finite = values.filter((value) => Number.isFinite(value));
+  if (finite.length === 0) return '-';
+  return `${median(finite).toFixed(digits)} (${Math.min(...finite).toFixed(digits)}-${Math.max(...finite).toFixed(digits)})`;
+}

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
-import Handlebars from 'handlebars';
+import { loadPrecompiledTemplates, templateFor, TEMPLATE_SUFFIX, type CompiledTemplate, type PrecompiledTemplates } from './compiled-templates.js';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components.js';
 import { contentHash, ownershipFor, type Ownership } from './ownership.js';
@@ -18,20 +18,16 @@ import { templateContextFor, type TemplateContext } from './template-context.js'
 /** Repo-relative POSIX path → file contents. Keys are sorted. */
 export type RenderedTree = ReadonlyMap<string, Buffer>;
 
-const TEMPLATE_SUFFIX = '.hbs';
+const compiledTemplates = new Map<string, CompiledTemplate<object>>();
+let precompiled: PrecompiledTemplates | undefined;
 
-const handlebars = Handlebars.create();
-handlebars.registerHelper('eq', (left: unknown, right: unknown) => left === right);
-
-type CompiledTemplate = (context: object) => string;
-const compiledTemplates = new Map<string, CompiledTemplate>();
-
-function compile(source: string, cacheKey: string): CompiledTemplate {
-  let template = compiledTemplates.get(cacheKey);
+/** `key`'s template: precompiled at build time when the build saw this very source, else compiled once here. */
+function compile(source: string, key: string): CompiledTemplate<object> {
+  let template = compiledTemplates.get(key);
   if (!template) {
-    // strict: a misspelt variable is an error at render time, not an empty string in the output.
-    template = handlebars.compile<object>(source, { noEscape: true, strict: true });
-    compiledTemplates.set(cacheKey, template);
+    precompiled ??= loadPrecompiledTemplates();
+    template = templateFor<object>(key, source, precompiled);
+    compiledTemplates.set(key, template);
   }
   return template;
 }
@@ -72,7 +68,7 @@ function renderTemplateDir(templateDir: string, context: object, into: Map<strin
     const bytes = readFileSync(file);
     into.set(
       outputPath,
-      file.endsWith(TEMPLATE_SUFFIX) ? Buffer.from(compile(bytes.toString('utf8'), file)(context), 'utf8') : bytes,
+      file.endsWith(TEMPLATE_SUFFIX) ? Buffer.from(compile(bytes.toString('utf8'), relative(TEMPLATES_ROOT, file).split(sep).join(posix.sep))(context), 'utf8') : bytes,
     );
   }
 }

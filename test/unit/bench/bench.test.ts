@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseBenchArguments } from '../../../bench/arguments.js';
-import { parseTimeOutput } from '../../../bench/process.js';
-import { formatJson, formatReport, formatTable } from '../../../bench/report.js';
-import { processCpuMs } from '../../../bench/load.js';
-import { benchResult, verdict } from '../../../bench/result.js';
+import { floorScript, readTree, treeDifference } from '../../../bench/floor-write.js';
+import { measureProcess, parseRusageOutput, parseTimeOutput } from '../../../bench/process.js';
+import { formatJson, formatMarkdown, formatReport, formatTable, README_BEGIN, README_END, replaceReadmeTable } from '../../../bench/report.js';
+import { parseWrkReport, processCpuMs } from '../../../bench/load.js';
+import { benchResult, roundsResult, verdict } from '../../../bench/result.js';
 import { formatNumber, formatRatio, mean, median, percentile } from '../../../bench/stats.js';
 
 describe('bench statistics', () => {
@@ -89,10 +93,90 @@ describe('bench plumbing', () => {
 
   it('parses --json, --only and --rounds, and refuses unknown input', () => {
     const known = ['generation', 'service'];
-    expect(parseBenchArguments([], known)).toEqual({ json: false, rounds: 5 });
-    expect(parseBenchArguments(['--json', '--only', 'generation,service', '--rounds=3'], known)).toEqual({ json: true, only: ['generation', 'service'], rounds: 3 });
+    expect(parseBenchArguments([], known)).toEqual({ json: false, readme: false, rounds: 5 });
+    expect(parseBenchArguments(['--json', '--only', 'generation,service', '--rounds=3'], known)).toEqual({ json: true, readme: false, only: ['generation', 'service'], rounds: 3 });
+    expect(parseBenchArguments(['--readme', '--rounds', '7'], known)).toEqual({ json: false, readme: true, rounds: 7 });
+    expect(() => parseBenchArguments(['--readme', '--only', 'service'], known)).toThrow(/full run/);
     expect(() => parseBenchArguments(['--only', 'nope'], known)).toThrow(/unknown benchmark 'nope'/);
     expect(() => parseBenchArguments(['--fast'], known)).toThrow(/unknown option/);
     expect(() => parseBenchArguments(['--rounds', '0'], known)).toThrow(/positive integer/);
   });
+});
+
+describe('bench figures over rounds', () => {
+  it('pairs rounds: the ratio is the median of per-round ratios, with the min-max of each', () => {
+    // Round 2 of both was slow (a neighbour's burst); the paired ratio does not move.
+    const result = roundsResult({ name: 'rps', unit: 'req/s', values: [90, 45, 92], baselines: [100, 50, 100], target: 0.9 });
+    expect(result.ratio).toBeCloseTo(0.9);
+    expect(result.ratioRange).toEqual([0.9, 0.92]);
+    expect(result.value).toBe(90);
+    expect(result.valueRange).toEqual([45, 92]);
+    expect(result.baselineRange).toEqual([50, 100]);
+    expect(result.rounds).toBe(3);
+    expect(verdict(result)).toBe('pass');
+    // Unpaired (different counts): the ratio of the medians, no ratio range.
+    const unpaired = roundsResult({ name: 'x', unit: 'ms', values: [1, 3], baselines: [1] });
+    expect(unpaired.ratio).toBe(2);
+    expect(unpaired.ratioRange).toBeUndefined();
+  });
+
+  it('prints the spread in the terminal table and the Markdown table, and replaces only the README block', () => {
+    const results = [roundsResult({ name: 'livez', unit: 'req/s', values: [80, 90, 85], baselines: [100, 100, 100], target: 0.9 })];
+    expect(formatTable(results).join('\n')).toMatch(/livez\s+0\.85x\s+0\.80-0\.90x\s+>= 0\.90x\s+miss\s+85\.0\s+80\.0-90\.0\s+100\s+100-100\s+req\/s/);
+    const machine = { cpus: 2, cpuModel: 'test cpu', node: 'v20.0.0', os: 'linux-x64' };
+    const markdown = formatMarkdown(machine, [{ title: 'Service', results }], { command: 'npm run bench -- --readme', date: '2026-12-02T03:00:00Z' });
+    expect(markdown).toContain('`npm run bench -- --readme` on 2026-12-02');
+    expect(markdown).toContain('| Service | livez | 0.85x (0.80-0.90x) | >= 0.90x ✘ | 85.0 (80.0-90.0) | 100 (100-100) | req/s |');
+    const readme = `# x\n\nbefore\n${README_BEGIN}\nold table\n${README_END}\nafter\n`;
+    const replaced = replaceReadmeTable(readme, markdown);
+    expect(replaced).not.toContain('old table');
+    expect(replaced.startsWith(`# x\n\nbefore\n${README_BEGIN}\n`)).toBe(true);
+    expect(replaced.endsWith(`${markdown}${README_END}\nafter\n`)).toBe(true);
+    expect(replaceReadmeTable(replaced, 'new\n')).toContain(`${README_BEGIN}\nnew\n${README_END}`);
+    expect(() => replaceReadmeTable('# no markers\n', markdown)).toThrow(/no bench markers/);
+  });
+
+  it('reads the summary line of wrk\'s done hook, counting every kind of error', () => {
+    const output = 'Running 5s test @ http://127.0.0.1:3000/livez\nmicroforge-wrk 250000 5001234 1 2 3 4 5 95 870\n';
+    expect(parseWrkReport(output)).toEqual({ requests: 250000, durationUs: 5001234, errors: 15, p50Us: 95, p99Us: 870 });
+    expect(() => parseWrkReport('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(/no summary.*Connection refused/);
+  });
+
+  it('measures a whole process with microsecond CPU from wait4', async () => {
+    expect(parseRusageOutput('52345 40100 9900 81234 0\n')).toEqual({ wallMs: 52.345, cpuMs: 50, peakRssKiB: 81234 });
+    expect(parseRusageOutput('garbage')).toEqual({ wallMs: Number.NaN, cpuMs: Number.NaN, peakRssKiB: Number.NaN });
+    const busy = await measureProcess(process.execPath, ['-e', 'const end = process.cpuUsage().user + 200_000; while (process.cpuUsage().user < end);']);
+    expect(busy.exitCode).toBe(0);
+    expect(busy.cpuMs).toBeGreaterThanOrEqual(200);
+    expect(busy.wallMs).toBeGreaterThanOrEqual(busy.cpuMs * 0.5);
+    // Not a multiple of GNU time's 10 ms: the figure has microsecond resolution.
+    expect(busy.cpuMs % 10).not.toBe(0);
+  }, 30_000);
+});
+
+describe('the generation floor', () => {
+  it('writes exactly the tree it was made from, and tells a different tree apart', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'microforge-floor-test-'));
+    try {
+      const source = join(work, 'source');
+      mkdirSync(join(source, 'src', 'deep'), { recursive: true });
+      writeFileSync(join(source, 'README.md'), 'héllo `${x}` \\ "quotes"\n');
+      writeFileSync(join(source, 'src', 'deep', 'image.bin'), Buffer.from([0xff, 0x00, 0xfe]));
+      writeFileSync(join(source, 'run.sh'), '#!/bin/sh\n');
+      chmodSync(join(source, 'run.sh'), 0o755);
+      const expected = readTree(source);
+      writeFileSync(join(work, 'floor.mjs'), floorScript(expected));
+      const measured = await measureProcess(process.execPath, [join(work, 'floor.mjs'), join(work, 'out')]);
+      expect(measured.exitCode).toBe(0);
+      expect(treeDifference(expected, readTree(join(work, 'out')))).toBeUndefined();
+      writeFileSync(join(work, 'out', 'README.md'), 'changed\n');
+      expect(treeDifference(expected, readTree(join(work, 'out')))).toBe('README.md differs');
+      chmodSync(join(work, 'out', 'run.sh'), 0o644);
+      rmSync(join(work, 'out', 'README.md'));
+      expect(treeDifference(expected, readTree(join(work, 'out')))).toBe('README.md is missing');
+      expect(treeDifference(expected.filter((file) => file.path !== 'README.md'), readTree(join(work, 'out')))).toBe('run.sh has mode 644, not 755');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

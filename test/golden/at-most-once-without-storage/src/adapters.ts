@@ -15,15 +15,22 @@ export interface Adapters {
 }
 
 export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecycle): Adapters {
+  // The first starter readies the schema; the others need it and start together after it. Connections
+  // that do not need it (a broker's connection and topology) open beside the first, so start-up waits
+  // for the slowest of them, not their sum.
   const starters: Array<() => Promise<void>> = [];
+  const beside: Array<() => Promise<void>> = [];
 
   // After the database (registered above), so its closers run before the pool closes.
   const messaging = createMessaging(config, logger, lifecycle);
+  beside.push(() => messaging.connect());
   starters.push(() => messaging.start());
 
   return {
     async start() {
-      for (const start of starters) await start();
+      const [first, ...rest] = starters;
+      await Promise.all([first?.(), ...beside.map((start) => start())]);
+      await Promise.all(rest.map((start) => start()));
     },
     async stopIntake() {
       await messaging.stopConsuming();

@@ -50,9 +50,9 @@ installProcessHandlers(shutdown, lifecycle, logger);
 watchdog.start();
 
 try {
-  // Listen first, so /startupz and /livez answer while migrations run.
-  await app.listen({ port: config.port, host: config.host });
-  await adapters.start();
+  // Listen while the adapters connect and migrate: /startupz and /livez answer meanwhile, and
+  // compiling the routes' schemas (CPU) overlaps the waits on the database and broker (network).
+  await Promise.all([app.listen({ port: config.port, host: config.host }), adapters.start()]);
   lifecycle.markStarted();
   if (lifecycle.phase === 'started') logger.info({ port: config.port, nodeEnv: config.nodeEnv }, 'started');
 } catch (error) {

@@ -32,7 +32,11 @@ export interface Adapters {
 }
 
 export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics): Adapters {
+  // The first starter readies the schema; the others need it and start together after it. Connections
+  // that do not need it (a broker's connection and topology) open beside the first, so start-up waits
+  // for the slowest of them, not their sum.
   const starters: Array<() => Promise<void>> = [];
+  const beside: Array<() => Promise<void>> = [];
 
   // Outside production an unset DATABASE_URL selects an embedded PostgreSQL (src/db/database.ts).
   const database = selectDatabase(config, logger, lifecycle);
@@ -82,6 +86,7 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
 
   // After the database (registered above), so its closers run before the pool closes.
   const messaging = createMessaging(config, logger, lifecycle, pool);
+  beside.push(() => messaging.connect());
   starters.push(() => messaging.start());
 
   return {
@@ -90,7 +95,9 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
     resources,
     orderAdjustments: new PgAdjustmentQueue(pool, () => messaging.outboxCommitted()),
     async start() {
-      for (const start of starters) await start();
+      const [first, ...rest] = starters;
+      await Promise.all([first?.(), ...beside.map((start) => start())]);
+      await Promise.all(rest.map((start) => start()));
     },
     async stopIntake() {
       await messaging.stopConsuming();

@@ -45,7 +45,6 @@ installProcessHandlers(shutdown, lifecycle, logger);
 watchdog.start();
 
 try {
-  // Listen first, so /startupz and /livez answer while migrations run.
   await app.listen({ port: config.port, host: config.host });
   lifecycle.markStarted();
   if (lifecycle.phase === 'started') logger.info({ port: config.port, nodeEnv: config.nodeEnv }, 'started');

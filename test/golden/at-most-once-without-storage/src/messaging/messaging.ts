@@ -11,6 +11,9 @@ import { consumerStallDetector } from './consumer-stall.ts';
 import { createCommandConsumer } from './consumer.ts';
 
 export interface Messaging {
+  /** Opens the broker connection and declares the topology; needs no database schema, so it may run beside the migrations. Once only. */
+  connect(): Promise<void>;
+  /** Connects (if connect() has not) and starts consuming. */
   start(): Promise<void>;
   /** Stops taking commands and waits for those in flight to finish and be acknowledged. */
   stopConsuming(): Promise<void>;
@@ -43,9 +46,12 @@ export function createMessaging(config: Config, logger: Logger, lifecycle: Lifec
   lifecycle.registerCloser({ name: BROKER_NAME, close: () => broker.close() });
   lifecycle.registerCloser({ name: `${BROKER_NAME} consumer`, close: () => broker.stopConsuming() });
 
+  let connecting: Promise<void> | undefined;
+  const connect = () => (connecting ??= broker.connect());
   return {
+    connect,
     async start() {
-      await broker.connect();
+      await connect();
       await broker.consume(consumer);
     },
     stopConsuming: () => broker.stopConsuming(),

@@ -13,6 +13,9 @@ import { createCommandConsumer } from './consumer.ts';
 import { OutboxRelay } from './outbox.ts';
 
 export interface Messaging {
+  /** Opens the broker connection and declares the topology; needs no database schema, so it may run beside the migrations. Once only. */
+  connect(): Promise<void>;
+  /** Connects (if connect() has not) and starts consuming and relaying the outbox. */
   start(): Promise<void>;
   /** Stops taking commands and waits for those in flight to finish and be acknowledged. */
   stopConsuming(): Promise<void>;
@@ -49,9 +52,12 @@ export function createMessaging(config: Config, logger: Logger, lifecycle: Lifec
   lifecycle.registerCloser({ name: 'outbox relay', close: () => relay.stop() });
   lifecycle.registerCloser({ name: `${BROKER_NAME} consumer`, close: () => broker.stopConsuming() });
 
+  let connecting: Promise<void> | undefined;
+  const connect = () => (connecting ??= broker.connect());
   return {
+    connect,
     async start() {
-      await broker.connect();
+      await connect();
       relay.start();
       await broker.consume(consumer);
     },

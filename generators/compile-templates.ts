@@ -1,0 +1,10 @@
+/**
+ * Build step (npm run build, after the bundle): precompiles every template into dist/bundle/compiled-templates.cjs,
+ * which rendering uses instead of compiling templates in every process (lib/compiled-templates.ts).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { COMPILED_TEMPLATES_PATH, precompiledTemplatesModule } from './lib/compiled-templates.js';
+
+mkdirSync(dirname(COMPILED_TEMPLATES_PATH), { recursive: true });
+writeFileSync(COMPILED_TEMPLATES_PATH, precompiledTemplatesModule());

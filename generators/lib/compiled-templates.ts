@@ -1,0 +1,89 @@
+/**
+ * The templates, precompiled when microforge is built (Handlebars.precompile, by
+ * generators/compile-templates.ts into dist/bundle/compiled-templates.cjs, shipped beside the
+ * bundle), so a `microforge`
+ * process does not load Handlebars' compiler and parse and compile some 80 templates every time:
+ * that was about 270 ms of CPU, most of what rendering a repo costs in a fresh process (the
+ * compiler stays in the bundle for templates the build did not see). Each entry
+ * carries the sha256 of the source it was compiled from; a template that is not in the file, or
+ * was edited after the build, is compiled at run time as before, so a stale file never renders
+ * stale output.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, posix, relative, sep } from 'node:path';
+import Handlebars from 'handlebars';
+import { PACKAGE_ROOT, TEMPLATES_ROOT } from './package-root.js';
+
+type HandlebarsModule = typeof Handlebars;
+export type CompiledTemplate<T> = (context: T) => string;
+
+/** strict: a misspelt variable is an error at render time, not an empty string in the output. */
+export const TEMPLATE_OPTIONS = { noEscape: true, strict: true } as const;
+export const TEMPLATE_SUFFIX = '.hbs';
+export const COMPILED_TEMPLATES_PATH = join(PACKAGE_ROOT, 'dist', 'bundle', 'compiled-templates.cjs');
+
+// Not named `require`: the bundle's banner declares one at the top of the same scope.
+const requireFile = createRequire(import.meta.url);
+
+type TemplateSpecification = Parameters<HandlebarsModule['template']>[0];
+
+export interface PrecompiledTemplate {
+  sha256: string;
+  spec: TemplateSpecification;
+}
+
+/** Template path relative to templates/ (POSIX separators), or `path:` and a path segment holding `{{` → its precompiled form. */
+export type PrecompiledTemplates = ReadonlyMap<string, PrecompiledTemplate>;
+
+export function sourceHash(source: string): string {
+  return createHash('sha256').update(source).digest('hex');
+}
+
+function withHelpers(instance: HandlebarsModule): HandlebarsModule {
+  instance.registerHelper('eq', (left: unknown, right: unknown) => left === right);
+  return instance;
+}
+
+const handlebars = withHelpers(Handlebars.create());
+
+/** Compiles a template from its source at run time. */
+export function compileTemplate<T>(source: string): CompiledTemplate<T> {
+  return handlebars.compile<T>(source, TEMPLATE_OPTIONS);
+}
+
+/** The precompiled form of `source` when `precompiled` has it for exactly this source, else a run-time compile. */
+export function templateFor<T>(templatePath: string, source: string, precompiled: PrecompiledTemplates): CompiledTemplate<T> {
+  const entry = precompiled.get(templatePath);
+  if (entry && entry.sha256 === sourceHash(source)) return handlebars.template<T>(entry.spec);
+  return compileTemplate<T>(source);
+}
+
+/** What the build wrote, or nothing (running from sources, or before the first build). */
+export function loadPrecompiledTemplates(path: string = COMPILED_TEMPLATES_PATH): PrecompiledTemplates {
+  if (!existsSync(path)) return new Map();
+  return new Map(Object.entries(requireFile(path) as Record<string, PrecompiledTemplate>));
+}
+
+function allFiles(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) return allFiles(path);
+    return entry.isFile() ? [path] : [];
+  });
+}
+
+/** The CommonJS module the build writes: every template under `templatesRoot` and every templated path segment, precompiled, with its source's hash. */
+export function precompiledTemplatesModule(templatesRoot: string = TEMPLATES_ROOT): string {
+  const paths = allFiles(templatesRoot).map((file) => relative(templatesRoot, file).split(sep).join(posix.sep));
+  const sources = new Map<string, string>();
+  for (const path of paths) {
+    if (path.endsWith(TEMPLATE_SUFFIX)) sources.set(path, readFileSync(join(templatesRoot, path), 'utf8'));
+    for (const segment of path.split('/')) if (segment.includes('{{')) sources.set(`path:${segment}`, segment);
+  }
+  const entries = [...sources]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, source]) => `  ${JSON.stringify(key)}: { sha256: ${JSON.stringify(sourceHash(source))}, spec: ${handlebars.precompile(source, TEMPLATE_OPTIONS)} },`);
+  return `// Written by generators/compile-templates.ts when microforge is built; do not edit.\n'use strict';\nmodule.exports = {\n${entries.join('\n')}\n};\n`;
+}

@@ -1,0 +1,66 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { matrixSpecs } from '../../generators/lib/combinations.js';
+import { compileTemplate, loadPrecompiledTemplates, precompiledTemplatesModule, sourceHash, templateFor, type PrecompiledTemplates } from '../../generators/lib/compiled-templates.js';
+import { TEMPLATES_ROOT } from '../../generators/lib/package-root.js';
+import { templateContextFor, type TemplateContext } from '../../generators/lib/template-context.js';
+
+/** The module the build writes, loaded the way rendering loads it. */
+function buildPrecompiled(): PrecompiledTemplates {
+  const work = mkdtempSync(join(tmpdir(), 'microforge-compiled-'));
+  try {
+    writeFileSync(join(work, 'compiled-templates.cjs'), precompiledTemplatesModule());
+    return loadPrecompiledTemplates(join(work, 'compiled-templates.cjs'));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const outcome = (render: () => string): string => {
+  try {
+    return render();
+  } catch (error) {
+    return `threw: ${error instanceof Error ? error.message : String(error)}`;
+  }
+};
+
+describe('templates precompiled at build time', () => {
+  const precompiled = buildPrecompiled();
+  const templates = [...precompiled.keys()].filter((key) => !key.startsWith('path:'));
+
+  it('holds every template and every templated path segment', () => {
+    expect(templates.length).toBeGreaterThan(50);
+    expect(templates).toContain('base/src/main.ts.hbs');
+    expect([...precompiled.keys()].some((key) => key.startsWith('path:') && key.includes('{{'))).toBe(true);
+  });
+
+  it('renders every template exactly as compiling its source at run time does, across the choice matrix', () => {
+    const contexts = matrixSpecs({ name: 'order-service', resource: 'order-line' }).map((spec) => templateContextFor(spec, '0.0.0-test'));
+    for (const key of templates) {
+      const source = readFileSync(join(TEMPLATES_ROOT, key), 'utf8');
+      const fromBuild = templateFor<TemplateContext>(key, source, precompiled);
+      const compiled = compileTemplate<TemplateContext>(source);
+      for (const context of contexts) expect({ key, output: outcome(() => fromBuild(context)) }).toEqual({ key, output: outcome(() => compiled(context)) });
+    }
+  });
+
+  it('uses the precompiled form only for the very source it was compiled from', () => {
+    const [first, second] = ['base/src/main.ts.hbs', 'base-adapters/src/adapters.ts.hbs'];
+    const context = templateContextFor(matrixSpecs({ name: 'order-service', resource: 'order-line' })[0]!, '0.0.0-test');
+    const source = readFileSync(join(TEMPLATES_ROOT, first), 'utf8');
+    // A map whose entry for `first` holds another template's code: used only while the hash matches.
+    const swapped = new Map(precompiled).set(first, { sha256: sourceHash(source), spec: precompiled.get(second)!.spec });
+    const otherOutput = outcome(() => compileTemplate<TemplateContext>(readFileSync(join(TEMPLATES_ROOT, second), 'utf8'))(context));
+    expect(outcome(() => templateFor<TemplateContext>(first, source, swapped)(context))).toBe(otherOutput);
+    // The same template edited after the build: compiled from its new source.
+    const edited = `${source}\n// edited after the build\n`;
+    expect(templateFor<TemplateContext>(first, edited, swapped)(context)).toBe(compileTemplate<TemplateContext>(edited)(context));
+    expect(templateFor<TemplateContext>(first, edited, swapped)(context)).toContain('// edited after the build');
+  });
+
+  it('is empty without a build', () => {
+    expect(loadPrecompiledTemplates(join(tmpdir(), 'no-such-dir', 'compiled-templates.cjs')).size).toBe(0);
+  });
+});
