@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { COMPONENTS } from '../../generators/lib/components.js';
 import { YO_RC_PATH } from '../../generators/lib/render.js';
 import type { Component } from '../../generators/lib/component.js';
-import { checkAvailability, checkGivenChoices, completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
+import { checkAvailability, checkContradictions, checkGivenChoices, completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
 import { adoptCommand, adoptionHelp } from './adopt-command.js';
 import type { CommandContext } from './new-command.js';
@@ -72,6 +72,14 @@ export async function addCommand(argv: readonly string[], context: CommandContex
     throw new UsageError(`this repo already has ${component.id} (${current}); nothing to add`);
   }
   const given = checkGivenChoices(args.choices, 'flag');
+  // Name each value by where it came from: the flags typed, add's default, or the repo's record.
+  checkContradictions({ ...previous.spec, ...addable.whenAdded, ...given }, (key, value) =>
+    key in given
+      ? `--${key} ${value}`
+      : key in addable.whenAdded
+        ? `add ${component.id} (${key} ${value} by default)`
+        : `this repo's ${key} ${value} (in .yo-rc.json)`,
+  );
   const nextSpec: ServiceSpec = completeSpec({ ...previous.spec, ...addable.whenAdded, ...given }, previous.spec.name);
   if (!addable.presentIn(nextSpec)) {
     throw new UsageError(`add ${component.id} with ${addable.choices.map((key) => `--${key} ${String(nextSpec[key])}`).join(' ')} adds nothing`);

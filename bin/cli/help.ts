@@ -68,6 +68,7 @@ export function mainHelp(): string {
     'Commands:',
     column('new [DIRECTORY]', 'generate a new service repository (also: npm create microforge)'),
     column('add <component>', `add ${COMPONENTS.filter((component) => component.addable).map((component) => component.id).join(', ')} to a microforge repo; docker or kubernetes to any Node.js service`),
+    column('add resource NAME', 'add a resource of your own (--field NAME:TYPE[?] ...) to a microforge repo with storage'),
     column('upgrade [--check]', 'bring a microforge repo up to these templates, merging your changes'),
     column('audit [DIRECTORY] [--json]', 'check manifests, Dockerfile and code against the guide (exit 1 on errors)'),
     '',

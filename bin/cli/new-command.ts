@@ -2,14 +2,13 @@
  * `microforge new`: flags > answers file > prompts (only for what is missing) > defaults.
  * Every input is checked before anything is written; the repo appears whole or not at all.
  */
-import { relative } from 'node:path';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import type { RenderedTree } from '../../generators/lib/render.js';
 import { checkAvailability, checkContradictions, checkGivenChoices, completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
-import { templateContextFor } from '../../generators/lib/template-context.js';
 import { readAnswersFile } from './answers-file.js';
 import { parseNewArguments } from './arguments.js';
 import { newCommandHelp } from './help.js';
+import { nextSteps } from './next-steps.js';
 import { createGitRepository, installDependencies } from './post-generate.js';
 import type { Reporter } from './reporter.js';
 import { runAppGenerator } from './run-generator.js';
@@ -94,16 +93,9 @@ interface Outcome {
   git: Awaited<ReturnType<typeof createGitRepository>> | 'skipped';
 }
 
-/** From here to green tests: the README's quick start, after a cd, without what already ran. */
-function nextCommands({ spec, target, installed }: Outcome): string[] {
-  const relativePath = relative(process.cwd(), target);
-  const where = relativePath === '' ? undefined : relativePath.startsWith('..') ? target : relativePath;
-  const quickStart = templateContextFor(spec, GENERATOR_VERSION).quickStartCommands;
-  return [...(where === undefined ? [] : [`cd ${where}`]), ...quickStart.filter((command) => !(installed && command === 'npm install'))];
-}
-
 function summary(outcome: Outcome, reporter: Reporter): string {
   const { spec } = outcome;
+  const next = nextSteps(spec, outcome.target, outcome.installed);
   const choices = `storage ${spec.storage}, cache ${spec.cache}, messaging ${spec.messaging}${spec.broker ? ` on ${spec.broker}` : ''}`;
   return [
     '',
@@ -111,13 +103,15 @@ function summary(outcome: Outcome, reporter: Reporter): string {
     '  README.md (quick start, configuration, endpoints, operations), CONTRIBUTING.md, docs/adr/ (the decisions)',
     '',
     '  Next:',
-    ...nextCommands(outcome).map((step) => `    ${step}`),
+    ...next.commands.map((step) => `    ${step}`),
+    ...(next.notes.length > 0 ? ['', ...next.notes.map((note) => `  ${note}`)] : []),
     '',
   ].join('\n');
 }
 
 /** The `--json` result: one object, the only thing on stdout. */
 function jsonSummary(outcome: Outcome): string {
+  const next = nextSteps(outcome.spec, outcome.target, outcome.installed);
   return JSON.stringify(
     {
       spec: outcome.spec,
@@ -126,7 +120,8 @@ function jsonSummary(outcome: Outcome): string {
       files: [...outcome.tree.keys()],
       installed: outcome.installed,
       git: outcome.git,
-      next: nextCommands(outcome),
+      next: next.commands,
+      notes: next.notes,
       generatorVersion: GENERATOR_VERSION,
     },
     null,

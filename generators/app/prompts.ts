@@ -5,7 +5,8 @@ export interface ChoiceQuestion {
   type: 'input' | 'select';
   name: keyof ServiceSpec;
   message: string;
-  default: unknown;
+  /** A function of the answers given so far in this run, so Enter at every prompt equals --yes. */
+  default: (answers: Partial<ServiceSpec>) => unknown;
   choices?: Array<{ name: string; value: string; description: string; disabled?: string | false }>;
   validate?: (value: string) => true | string;
   when: (answers: Partial<ServiceSpec>) => boolean;
@@ -20,7 +21,7 @@ function questionFor(choice: Choice, given: Partial<ServiceSpec>, directoryName:
       type: 'input',
       name: choice.key,
       message,
-      default: defaultFor(choice.key, given, directoryName),
+      default: (answers) => defaultFor(choice.key, known(answers), directoryName),
       validate: (value) => choice.problemWith(value) ?? true,
       when,
     };
@@ -29,7 +30,7 @@ function questionFor(choice: Choice, given: Partial<ServiceSpec>, directoryName:
     type: 'select',
     name: choice.key,
     message,
-    default: defaultFor(choice.key, given, directoryName) ?? undefined,
+    default: (answers) => defaultFor(choice.key, known(answers), directoryName) ?? undefined,
     choices: choice.options.map((option) => ({
       name: option.label,
       value: option.value,

@@ -16,13 +16,16 @@ export const component: Component = {
       clean: "node -e \"fs.rmSync('dist', { recursive: true, force: true })\"",
       typecheck: 'tsc -p tsconfig.json',
       start: 'node dist/main.js',
-      // .env.development (when a broker or Redis is needed): the local dependencies' URLs; set variables win.
-      dev: 'node --env-file-if-exists=.env.development --watch src/dev.ts',
+      // src/development-env.ts loads .env.development (the local dependencies' URLs) when it exists.
+      dev: 'node --watch src/dev.ts',
       // With PostgreSQL, test/run-tests.ts picks the database (a server, or an embedded one) once
       // for every test file; one file at a time, since they share that database (and truncate tables).
-      test: context.storagePostgres
-        ? 'node --env-file-if-exists=.env.development test/run-tests.ts'
-        : 'node --env-file-if-exists=.env.development --test "test/**/*.test.ts"',
+      // With a broker, test/messaging/broker-preflight.ts stops the run at once when it is unreachable.
+      test: [
+        'node',
+        ...(context.messagingAny ? ['--import ./test/messaging/broker-preflight.ts'] : []),
+        ...(context.storagePostgres ? ['test/run-tests.ts'] : ['--import ./src/development-env.ts', '--test "test/**/*.test.ts"']),
+      ].join(' '),
     },
   }),
 };

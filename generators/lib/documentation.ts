@@ -21,19 +21,35 @@ export interface DocumentationContext {
   userOwnedPaths: string[];
 }
 
-/** Local credentials of compose.yaml's services, as the service on the host reaches them. */
+/**
+ * `.env.development`: where `npm run dev` and `npm test` find the services they cannot embed, at
+ * the addresses compose.yaml publishes them (and any local install uses). PostgreSQL is not
+ * among them: without DATABASE_URL the service runs on the embedded one (ADR 0006); the
+ * commented line says how to use compose's server instead.
+ */
 function dependencyUrls(context: SettingsContext): string[] {
   const urls: string[] = [];
-  if (context.storagePostgres) urls.push(`DATABASE_URL=postgres://${context.nameSnake}:${context.nameSnake}-local@127.0.0.1:5432/${context.nameSnake}`);
+  if (context.storagePostgres) {
+    urls.push(
+      "# Unset: the embedded PostgreSQL. For compose's server: docker compose up -d postgres, then uncomment:",
+      `# DATABASE_URL=postgres://${context.nameSnake}:${context.nameSnake}-local@127.0.0.1:5432/${context.nameSnake}`,
+    );
+  }
   if (context.cacheRedis) urls.push('REDIS_URL=redis://127.0.0.1:6379');
-  if (context.brokerRabbitmq) urls.push(`AMQP_URL=amqp://${context.nameSnake}:${context.nameSnake}-local@127.0.0.1:5672`);
+  // RabbitMQ's own default user, which compose's broker keeps: a broker the developer already runs works as is.
+  if (context.brokerRabbitmq) urls.push('AMQP_URL=amqp://guest:guest@127.0.0.1:5672');
   if (context.brokerNats) urls.push('NATS_URL=nats://127.0.0.1:4222');
   return urls;
 }
 
-/** compose.yaml services the tests need, besides the service itself. */
-export function composeDependencies(context: SettingsContext): string[] {
-  return [...(context.storagePostgres ? ['postgres'] : []), ...(context.cacheRedis ? ['redis'] : []), ...(context.brokerRabbitmq ? ['rabbitmq'] : []), ...(context.brokerNats ? ['nats'] : [])];
+/** Services `npm run dev` and `npm test` need running (PostgreSQL is embedded when DATABASE_URL is unset). */
+export function hostDependencies(context: Pick<SettingsContext, 'cacheRedis' | 'brokerRabbitmq' | 'brokerNats'>): string[] {
+  return [...(context.cacheRedis ? ['redis'] : []), ...(context.brokerRabbitmq ? ['rabbitmq'] : []), ...(context.brokerNats ? ['nats'] : [])];
+}
+
+/** The command that starts what `npm run dev` and `npm test` need, from compose.yaml. */
+export function composeUpCommand(context: Pick<SettingsContext, 'cacheRedis' | 'brokerRabbitmq' | 'brokerNats'>): string {
+  return `docker compose up -d ${hostDependencies(context).join(' ')}`;
 }
 
 /** Sorted, without duplicates and without paths inside a listed folder (`src/items/commands.ts` under `src/items/`). */
@@ -43,22 +59,19 @@ function outermost(prefixes: readonly string[]): string[] {
 }
 
 export function documentationFor(context: SettingsContext): DocumentationContext {
-  const dependencies = composeDependencies(context);
   const spec = { name: context.name, resource: context.resource, messaging: context.messaging, broker: context.broker, cache: context.cache, storage: context.storage };
   const components = COMPONENTS.filter((component) => component.includedIn(spec));
   // userOwnedPaths only reads names and flags, never the documentation fields being computed here.
   const ownerContext = context as Parameters<NonNullable<(typeof COMPONENTS)[number]['userOwnedPaths']>>[0];
   return {
     settingsTable: settingsTableRows(serviceSettingsFor(context)).join('\n'),
-    // When PostgreSQL is the only dependency, nothing needs a server: it runs embedded (src/db/embedded.ts).
-    // Otherwise compose starts the dependencies and .env.development (read by the npm scripts)
-    // points the service and its tests at them: still two commands.
+    // PostgreSQL runs embedded (src/db/embedded.ts). Whatever else is needed, compose starts it
+    // and .env.development (read by the npm scripts) points the service and its tests at it:
+    // still two commands. The CLI's next steps print the compose part as a hint, not as a step.
     quickStartCommands:
-      dependencies.length === 0
-        ? ['npm install', 'npm test']
-        : context.storagePostgres && dependencies.every((name) => name === 'postgres')
-          ? ['npm install', 'npm run dev']
-          : [`npm install && docker compose up -d ${dependencies.join(' ')}`, 'npm test'],
+      hostDependencies(context).length === 0
+        ? ['npm install', context.storagePostgres ? 'npm run dev' : 'npm test']
+        : [`npm install && ${composeUpCommand(context)}`, 'npm test'],
     localEnvironment: dependencyUrls(context),
     localEnvironmentFile: context.messagingAny || context.cacheRedis,
     userOwnedPaths: outermost(components.flatMap((component) => component.userOwnedPaths?.(ownerContext) ?? [])),

@@ -12,6 +12,7 @@ import { contentHash, ownershipFor, type Ownership } from './ownership.js';
 import { renderPackageJson } from './package-json.js';
 import { GENERATOR_PACKAGE_NAME, GENERATOR_VERSION, TEMPLATES_ROOT } from './package-root.js';
 import { resourceContextFor } from './resource-context.js';
+import { migrationPrefix } from './resource-spec.js';
 import { CHOICE_KEYS, type ServiceSpec } from './spec.js';
 import { templateContextFor, type TemplateContext } from './template-context.js';
 
@@ -55,8 +56,10 @@ export function outputPathFor(templatePath: string, context: object): string {
     .join('/');
 }
 
-function renderTemplateDir(templateDir: string, context: object, into: Map<string, Buffer>, owner: Map<string, string>): void {
+/** Renders one template folder into `into`; returns the paths it rendered. */
+function renderTemplateDir(templateDir: string, context: object, into: Map<string, Buffer>, owner: Map<string, string>): string[] {
   const root = join(TEMPLATES_ROOT, templateDir);
+  const rendered: string[] = [];
   for (const file of listFiles(root)) {
     const templatePath = relative(root, file).split(sep).join(posix.sep);
     const outputPath = outputPathFor(templatePath, context);
@@ -65,12 +68,14 @@ function renderTemplateDir(templateDir: string, context: object, into: Map<strin
       throw new Error(`templates ${previousOwner} and ${templateDir} both render ${outputPath}`);
     }
     owner.set(outputPath, templateDir);
+    rendered.push(outputPath);
     const bytes = readFileSync(file);
     into.set(
       outputPath,
       file.endsWith(TEMPLATE_SUFFIX) ? Buffer.from(compile(bytes.toString('utf8'), relative(TEMPLATES_ROOT, file).split(sep).join(posix.sep))(context), 'utf8') : bytes,
     );
   }
+  return rendered;
 }
 
 /** What the repo records of its last generation, for `add` and `upgrade` to read back. */
@@ -105,19 +110,33 @@ export function renderTemplateDirs(templateDirs: readonly string[], context: Tem
   return sortedTree(files);
 }
 
+const MIGRATION_NUMBER = /^migrations\/(\d+)_/;
+const numberOfMigration = (path: string): number | undefined => {
+  const digits = MIGRATION_NUMBER.exec(path)?.[1];
+  return digits === undefined ? undefined : Number(digits);
+};
+
 /**
- * src/db/migrate.ts refuses two files with one version, so the service would not start: a
- * template migration of a newer microforge numbered like a resource added before it. Say so
- * now, naming both, instead of writing a repo that cannot migrate.
+ * A migration a newer microforge ships may carry a number a resource's migration already has
+ * (the resource was added, and numbered after the last migration, before that release). Two
+ * files with one number would stop the service (src/db/migrate.ts refuses them), and the
+ * resource's number is applied already, so the template migration moves to the smallest free
+ * number above its own. Resources added later are numbered after everything rendered, so they
+ * never take that slot: the move is the same on every render.
  */
-function assertDistinctMigrationNumbers(paths: Iterable<string>): void {
-  const byNumber = new Map<string, string>();
-  for (const path of paths) {
-    const number = /^migrations\/(\d+)_/.exec(path)?.[1];
-    if (number === undefined) continue;
-    const other = byNumber.get(number);
-    if (other) throw new Error(`${other} and ${path} share migration number ${number}; renumber the resource's migration by hand (see CONTRIBUTING.md)`);
-    byNumber.set(number, path);
+function moveMigrationsOffResourceNumbers(files: Map<string, Buffer>, resourceMigrations: ReadonlySet<string>): void {
+  const taken = new Set([...files.keys()].map(numberOfMigration).filter((number) => number !== undefined));
+  const resourceNumbers = new Set([...resourceMigrations].map(numberOfMigration));
+  const templateMigrations = [...files.keys()].filter((path) => !resourceMigrations.has(path) && numberOfMigration(path) !== undefined).sort();
+  for (const path of templateMigrations) {
+    const number = numberOfMigration(path) as number;
+    if (!resourceNumbers.has(number)) continue;
+    let free = number + 1;
+    while (taken.has(free)) free += 1;
+    taken.add(free);
+    const contents = files.get(path) as Buffer;
+    files.delete(path);
+    files.set(path.replace(MIGRATION_NUMBER, `migrations/${migrationPrefix(free)}_`), contents);
   }
 }
 
@@ -126,11 +145,14 @@ export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERAT
   const files = new Map<string, Buffer>();
   const owner = new Map<string, string>();
   const components = componentsFor(spec);
+  const resourceMigrations = new Set<string>();
   for (const component of components) {
     for (const templateDir of component.templateDirs(spec)) renderTemplateDir(templateDir, context, files, owner);
     for (const resource of spec.resources ?? []) {
       const resourceContext = resourceContextFor(context, resource);
-      for (const templateDir of component.resourceTemplateDirs?.(spec) ?? []) renderTemplateDir(templateDir, resourceContext, files, owner);
+      for (const templateDir of component.resourceTemplateDirs?.(spec) ?? []) {
+        for (const path of renderTemplateDir(templateDir, resourceContext, files, owner)) if (numberOfMigration(path) !== undefined) resourceMigrations.add(path);
+      }
     }
   }
   const contributions = components.flatMap((component) => (component.packageJson ? [component.packageJson(context)] : []));
@@ -138,7 +160,7 @@ export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERAT
     if (files.has(path)) throw new Error(`${owner.get(path)} renders ${path}, which microforge assembles itself`);
   }
   files.set('package.json', Buffer.from(renderPackageJson(context, contributions), 'utf8'));
-  assertDistinctMigrationNumbers(files.keys());
+  moveMigrationsOffResourceNumbers(files, resourceMigrations);
   const sorted = new Map(sortedTree(files));
   const ownershipOf = ownershipFor(components, context);
   const record: GenerationRecord = {

@@ -21,9 +21,8 @@ export const SERVICE_VERSIONS = {
   esbuild: '0.28.2',
   '@types/node': '26.6.11',
   '@types/pg': '8.23.1',
-  // the embedded development database; pglite-socket pins the exact pglite it was built with
+  // the embedded development database (served by the generated src/db/embedded-server.ts)
   '@electric-sql/pglite': '0.5.14',
-  '@electric-sql/pglite-socket': '0.2.17',
 } as const;
 
 export type ServicePackage = keyof typeof SERVICE_VERSIONS;

@@ -244,13 +244,21 @@ export function checkGivenChoices(given: PartialChoices, source: string): Partia
   return checked as Partial<ServiceSpec>;
 }
 
+/**
+ * Where a value came from, for error messages: a flag by default; `add` names the repo's
+ * recorded choices and its own default instead of flags the user never typed.
+ */
+export type ValueSource = (key: ChoiceKey, value: string) => string;
+
+const asFlag: ValueSource = (key, value) => `${choiceFor(key).flag} ${value}`;
+
 /** Combinations that contradict each other, checked on whatever subset is known. */
-export function checkContradictions(choices: Partial<ServiceSpec>): void {
+export function checkContradictions(choices: Partial<ServiceSpec>, sourceOf: ValueSource = asFlag): void {
   if (choices.broker && choices.messaging === 'none') {
-    throw new UsageError(`--broker ${choices.broker} contradicts --messaging none: a broker is only used with at-most-once or at-least-once messaging`);
+    throw new UsageError(`${sourceOf('broker', choices.broker)} contradicts ${sourceOf('messaging', 'none')}: a broker is only used with at-most-once or at-least-once messaging`);
   }
   if (choices.cache && choices.cache !== 'none' && choices.storage === 'none') {
-    throw new UsageError(`--cache ${choices.cache} contradicts --storage none: a cache fronts reads of stored data, so it needs --storage postgres`);
+    throw new UsageError(`${sourceOf('cache', choices.cache)} contradicts ${sourceOf('storage', 'none')}: a cache fronts reads of stored data, so it needs PostgreSQL storage (--storage postgres; in an existing repo, microforge add storage)`);
   }
   if (choices.resources?.length && choices.storage === 'none') {
     throw new UsageError('added resources need storage: this repo has --storage none (microforge add storage first)');

@@ -2,6 +2,7 @@ import pluralize from 'pluralize';
 import type { ServiceSpec } from './spec.js';
 import { documentationFor } from './documentation.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
+import { indefiniteArticle } from './article.js';
 
 /**
  * What templates see: the spec, every derived name and a boolean per choice value, so templates
@@ -86,6 +87,8 @@ export interface ResourceNames {
   resource: string;
   resourcePlural: string;
   resourcePascal: string;
+  /** The resource with its indefinite article: `an item`, `a widget`. */
+  aResource: string;
   resourcePluralPascal: string;
   resourceCamel: string;
   resourcePluralCamel: string;
@@ -99,6 +102,7 @@ export function resourceNamesFor(resource: string): ResourceNames {
     resource,
     resourcePlural,
     resourcePascal: pascalCase(resource),
+    aResource: `${indefiniteArticle(resource)} ${resource}`,
     resourcePluralPascal: pascalCase(resourcePlural),
     resourceCamel: camelCase(resource),
     resourcePluralCamel: camelCase(resourcePlural),

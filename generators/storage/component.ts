@@ -11,7 +11,7 @@ export const component: Component = {
       ? {
           dependencies: pinned('pg'),
           // Development and tests only (src/db/embedded.ts); the image installs production dependencies alone.
-          devDependencies: pinned('@types/pg', '@electric-sql/pglite', '@electric-sql/pglite-socket'),
+          devDependencies: pinned('@types/pg', '@electric-sql/pglite'),
           scripts: { migrate: 'node dist/migrate.js' },
         }
       : {},

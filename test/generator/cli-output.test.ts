@@ -31,14 +31,15 @@ describe('microforge new --json', () => {
     // No --yes: --json alone never prompts, and says nothing about defaults on stderr either.
     const result = await runCli(['new', 'svc', '--json', '--skip-install', '--skip-git'], { cwd: work });
     expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({ exitCode: 0, stderr: '' });
-    const summary = JSON.parse(result.stdout) as { spec: { name: string }; target: string; dryRun: boolean; files: string[]; installed: boolean; git: string; next: string[] };
+    const summary = JSON.parse(result.stdout) as { spec: { name: string }; target: string; dryRun: boolean; files: string[]; installed: boolean; git: string; next: string[]; notes: string[] };
     expect(summary).toMatchObject({ spec: { name: 'svc', storage: 'postgres' }, target: join(work, 'svc'), dryRun: false, installed: false, git: 'skipped' });
     expect([...summary.files].sort()).toEqual(await filesUnder(join(work, 'svc')));
     expect(summary.files).toEqual(expect.arrayContaining(['README.md', 'CONTRIBUTING.md', 'docs/adr/README.md']));
     expect(summary.next[0]).toBe('cd svc');
-    // The defaults need a broker and Redis besides PostgreSQL: install and start them, then run
-    // the tests, which find them through .env.development.
-    expect(summary.next.slice(1)).toEqual(['npm install && docker compose up -d postgres redis rabbitmq', 'npm test']);
+    // The defaults need a broker and Redis (PostgreSQL runs embedded): install (skipped here), then
+    // run the tests, which find them through .env.development; compose is a hint, not a step.
+    expect(summary.next.slice(1)).toEqual(['npm install', 'npm test']);
+    expect(summary.notes[0]).toBe('npm run dev and npm test need Redis and RabbitMQ at the URLs in .env.development; not running yet? docker compose up -d redis rabbitmq');
     expect(summary.files).toContain('.env.development');
     expect(result.stdout).not.toContain(ANSI_ESCAPE);
   });

@@ -86,7 +86,8 @@ describe('microforge add storage', () => {
       [repo, ['add', 'frobnicator'], /^microforge: unknown component 'frobnicator' \(microforge add takes: storage/],
       [repo, ['add', 'storage', '--storage', 'mysql'], /^microforge: --storage has unknown value 'mysql'/],
       [repo, ['add', 'storage', '--cache', 'redis'], /^microforge: unknown option '--cache'/],
-      [repo, ['add', 'cache'], /^microforge: --cache redis contradicts --storage none/],
+      [repo, ['add', 'cache'], /^microforge: add cache \(cache redis by default\) contradicts this repo's storage none \(in \.yo-rc\.json\): a cache fronts reads of stored data, so it needs PostgreSQL storage \(--storage postgres; in an existing repo, microforge add storage\)\n$/],
+      [repo, ['add', 'cache', '--cache', 'memory'], /^microforge: --cache memory contradicts this repo's storage none \(in \.yo-rc\.json\)/],
       [repo, ['add', 'storage'], /^microforge: the working tree of .* has uncommitted changes; commit or stash them first/],
       [repo, ['upgrade', '--conflict', 'sometimes'], /^microforge: --conflict has unknown value 'sometimes'/],
     ];

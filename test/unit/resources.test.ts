@@ -93,10 +93,18 @@ describe('rendering added resources', () => {
     expect([...tree.keys()].filter((path) => path.startsWith('migrations/')).at(-1)).toBe('migrations/0006_add_outbox_claims.sql');
   });
 
-  it('refuses two migrations with one number (the service would refuse to start)', () => {
-    expect(() => renderRepo(completeSpec({ resources: [{ ...order, migration: 6 }] }, 'shop'))).toThrow(
-      'migrations/0006_add_outbox_claims.sql and migrations/0006_create_orders.sql share migration number 0006',
-    );
+  it('moves a newer template migration off a number a resource took before it, the same way on every render', () => {
+    // order was added (as 0006) before a release shipped 0006_add_outbox_claims.sql.
+    const spec = completeSpec({ resources: [{ ...order, migration: 6 }, { ...shipment, migration: 7 }] }, 'shop');
+    const migrations = (tree: ReadonlyMap<string, Buffer>) => [...tree.keys()].filter((path) => path.startsWith('migrations/')).slice(-3);
+    expect(migrations(renderRepo(spec))).toEqual(['migrations/0006_create_orders.sql', 'migrations/0007_create_shipments.sql', 'migrations/0008_add_outbox_claims.sql']);
+    const third: ResourceSpec = { name: 'invoice', fields: [parseField('total:number')], migration: nextMigrationNumber(renderRepo(spec).keys()) };
+    expect(third.migration).toBe(9);
+    expect(migrations(renderRepo({ ...spec, resources: [...(spec.resources ?? []), third] }))).toEqual([
+      'migrations/0007_create_shipments.sql',
+      'migrations/0008_add_outbox_claims.sql',
+      'migrations/0009_create_invoices.sql',
+    ]);
   });
 
   it('refuses resources in a repo without storage', () => {

@@ -113,7 +113,7 @@ describe('values and combinations', () => {
 
   it('refuses a cache without storage', () => {
     expect(usageErrorOf(() => fromFlags({ cache: 'redis', storage: 'none' })).message).toBe(
-      '--cache redis contradicts --storage none: a cache fronts reads of stored data, so it needs --storage postgres',
+      '--cache redis contradicts --storage none: a cache fronts reads of stored data, so it needs PostgreSQL storage (--storage postgres; in an existing repo, microforge add storage)',
     );
   });
 

@@ -13,8 +13,11 @@ export interface ServiceProcess {
   /** Every JSON log line's `msg`, in order. */
   messages(): string[];
   waitReady(timeoutMs: number): Promise<void>;
-  /** SIGTERM to the whole process group (npm → node --watch → node); resolves with the exit code. */
-  stop(): Promise<number | null>;
+  /**
+   * A signal to the whole process group (npm → node --watch → node), SIGTERM unless told (SIGINT
+   * is what Ctrl-C sends); resolves with the exit code.
+   */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export function startServiceProcess(options: { cwd: string; command: string; args: readonly string[]; port: number; env?: Env }): ServiceProcess {
@@ -67,8 +70,8 @@ export function startServiceProcess(options: { cwd: string; command: string; arg
         abortIf: () => (child.exitCode !== null ? `the process exited with ${child.exitCode}: ${output}` : undefined),
       });
     },
-    async stop() {
-      signalGroup('SIGTERM');
+    async stop(signal = 'SIGTERM') {
+      signalGroup(signal);
       const timer = setTimeout(() => signalGroup('SIGKILL'), 15_000);
       const [code] = await exited;
       // npm exits at once on SIGTERM; the service under it is done only when the group is empty.
