@@ -65,7 +65,7 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   // After the migrations (started above): they create the trigger the cache listens to.
   const cache = createOrderCache({
     config,
-    database: { url: database.settings.url, connectTimeoutMs: config.database.connectTimeoutMs, embedded: database.kind === 'embedded' },
+    database: { url: database.settings.url, connectTimeoutMs: config.database.connectTimeoutMs },
     logger,
     lifecycle,
     metrics,

@@ -14,6 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EmbeddedDatabase } from '../src/db/embedded.ts';
+import '../src/development-env.ts';
 
 const patterns = process.argv.length > 2 ? process.argv.slice(2) : ['test/**/*.test.ts'];
 const env = { ...process.env };

@@ -1,6 +1,6 @@
 /**
  * Commands on orders, consumed from orders.order.commands. The example `adjust` adds
- * `delta` to a order's quantity and publishes a `order.adjusted` event.
+ * `delta` to an order's quantity and publishes a `order.adjusted` event.
  *
  * This service has no storage, so quantities live in memory and are lost on restart, and the
  * duplicate check below only remembers recent command ids of this replica. Adding is not

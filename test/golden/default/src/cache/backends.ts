@@ -11,7 +11,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { SERVICE_NAME } from '../config.ts';
-import type { Logger } from '../logger.ts';
+import { unreachableWarning, type Logger } from '../logger.ts';
 import type { CacheBackend, CacheBackendOptions } from './backend.ts';
 import type { CacheCodec } from './cached-store.ts';
 
@@ -57,7 +57,8 @@ export function createRedisClient(url: string, logger: Logger): Redis {
   client.on('error', (error: Error) => {
     if (reported) return;
     reported = true;
-    logger.warn({ err: error }, 'Redis connection failed; reconnecting in the background');
+    const [fields, message] = unreachableWarning('Redis', url, error, 'redis');
+    logger.warn(fields, `${message}; until then every read goes to the database`);
   });
   client.on('ready', () => {
     reported = false;

@@ -55,8 +55,7 @@ export function selectDatabase(
     async start() {
       const started = performance.now();
       const embedded = await loadEmbedded();
-      // Room for the whole pool plus a psql or two; every connection shares the one session anyway.
-      const database = await embedded.startEmbeddedDatabase({ dataDir, socketDir, maxConnections: Math.max(64, pool.poolMax + 4) });
+      const database = await embedded.startEmbeddedDatabase({ dataDir, socketDir });
       stop = database.stop;
       logger.warn(
         // No credentials in this URL: it is a local socket of this process's own.
@@ -81,7 +80,7 @@ async function loadEmbedded(): Promise<typeof import('./embedded.ts')> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
       throw new Error(
-        'the embedded database needs the devDependencies @electric-sql/pglite and @electric-sql/pglite-socket ' +
+        'the embedded database needs the devDependency @electric-sql/pglite ' +
           '(run npm install), or set DATABASE_URL to a PostgreSQL server',
         { cause: error },
       );

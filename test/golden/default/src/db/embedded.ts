@@ -5,17 +5,17 @@
  * configuration requires DATABASE_URL there, src/db/database.ts imports this file dynamically
  * and only when it is needed, and its packages are devDependencies the image does not install.
  *
- * How it differs from a real server (docs/adr/0006-embedded-development-database.md): one
- * PostgreSQL session serves every connection, so statements of different connections take
- * turns and an open transaction holds the others back until it ends; advisory locks exclude
- * nothing (only one process can open the data anyway); LISTEN/NOTIFY does not reach clients;
- * per-connection settings (statement_timeout) are shared by all.
+ * PGlite is one PostgreSQL session; src/db/embedded-server.ts lends it to one connection at a
+ * time for a whole unit of work (a transaction, or a statement outside one), so connections
+ * neither interleave nor share prepared statements, and notifications reach their listeners.
+ * What still differs from a server (session settings, advisory locks, one transaction at a
+ * time) is in docs/adr/0006-embedded-development-database.md.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { socketUrl } from './database.ts';
+import { serveEmbeddedDatabase } from './embedded-server.ts';
 
 /** The file name PostgreSQL clients look for in a socket directory (port 5432). */
 export const SOCKET_FILE = '.s.PGSQL.5432';
@@ -25,8 +25,11 @@ export interface EmbeddedDatabaseOptions {
   dataDir: string | undefined;
   /** A directory of its own to put the Unix socket in. */
   socketDir: string;
-  /** Client connections served at once (all multiplexed onto the one session). */
-  maxConnections?: number;
+  /**
+   * Longest a connection waits while another one holds the session (an open transaction) before
+   * its statement fails with a message that says so; default 15 s.
+   */
+  waitTimeoutMs?: number;
 }
 
 export interface EmbeddedDatabase {
@@ -39,13 +42,9 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   const releaseLock = options.dataDir === undefined ? () => undefined : lockDataDir(options.dataDir);
   try {
     const db = await PGlite.create({ dataDir: options.dataDir ?? 'memory://' });
-    const server = new PGLiteSocketServer({
-      db,
-      path: join(options.socketDir, SOCKET_FILE),
-      maxConnections: options.maxConnections ?? 64,
-    });
+    let server: Awaited<ReturnType<typeof serveEmbeddedDatabase>>;
     try {
-      await server.start();
+      server = await serveEmbeddedDatabase({ db, path: join(options.socketDir, SOCKET_FILE), waitTimeoutMs: options.waitTimeoutMs ?? 15_000 });
     } catch (error) {
       await db.close();
       throw error;

@@ -7,7 +7,7 @@
  * before the handler runs. The connection reconnects with backoff; the consumer resumes.
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import type { Logger } from '../logger.ts';
+import { unreachableWarning, type Logger } from '../logger.ts';
 import type { Broker, ConsumerProgress, Delivery, DeliveryHandler, DeliverySemantics, OutboundCommand, OutboundMessage, Outcome } from './broker.ts';
 
 export interface RabbitmqBrokerOptions {
@@ -135,7 +135,8 @@ export class RabbitmqBroker implements Broker {
         return;
       } catch (error) {
         const delayMs = Math.round(Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
-        this.#logger.warn({ err: error, attempt, delayMs }, 'RabbitMQ connection failed; retrying');
+        const [fields, message] = unreachableWarning('RabbitMQ', this.#options.url, error, 'rabbitmq');
+        this.#logger.warn({ ...fields, attempt, delayMs }, `${message}; retrying`);
         await sleep(delayMs);
       }
     }

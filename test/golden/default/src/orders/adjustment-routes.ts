@@ -1,5 +1,5 @@
 /**
- * Queued adjustments of a order: POST accepts one and answers 202 with a status URL at
+ * Queued adjustments of an order: POST accepts one and answers 202 with a status URL at
  * once; the command consumer works it off at its own pace (at most MESSAGING_MAX_IN_FLIGHT at a
  * time per replica), and GET on the status URL reports pending, done or failed. Use this shape
  * for work that is too slow or too bursty to do inside the request.

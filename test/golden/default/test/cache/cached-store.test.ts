@@ -105,7 +105,7 @@ describe('cached order store (redis)', { skip: needsRealPostgres('NOTIFY between
     const config = configFor(overrides);
     const cache = createOrderCache({
       config,
-      database: { url: config.database.url, connectTimeoutMs: config.database.connectTimeoutMs, embedded: false },
+      database: { url: config.database.url, connectTimeoutMs: config.database.connectTimeoutMs },
       logger: silentLogger,
       lifecycle,
       metrics,

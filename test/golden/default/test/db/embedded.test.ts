@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
 import { brokerUrl, uniqueMessagingNames } from '../helpers.ts';
-import { openBrokerClient } from '../messaging/broker-client.ts';
+import { openBrokerClient, type BrokerClient } from '../messaging/broker-client.ts';
 
 const names = uniqueMessagingNames('embedded');
 
@@ -54,7 +54,8 @@ describe('embedded database', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     t.after(() => child.kill('SIGKILL'));
-    t.after(async () => (await openBrokerClient(names)).close());
+    let brokerClient: BrokerClient | undefined;
+    t.after(async () => (brokerClient ?? (await openBrokerClient(names))).close());
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -78,11 +79,79 @@ describe('embedded database', () => {
     assert.equal(read.status, 200);
     assert.equal(((await read.json()) as { name: string }).name, 'embedded');
 
+    // A burst of 200 distinct commands and 20 duplicates of them: exactly 200 apply, none is
+    // lost (connections sharing the one session used to interleave their transactions).
+    const client = await openBrokerClient(names);
+    brokerClient = client;
+    const commandIds = Array.from({ length: 200 }, (_, index) => `burst-${process.pid}-${Date.now()}-${index}`);
+    const send = (commandId: string) => client.send({ id: commandId, body: { id: commandId, type: 'adjust', data: { orderId: id, delta: 1 } } });
+    await Promise.all([...commandIds, ...commandIds.slice(0, 20)].map(send));
+    let quantity = 0;
+    for (let attempt = 0; attempt < 600 && quantity < 202; attempt++) {
+      quantity = ((await (await fetch(`${base}/orders/${id}`)).json()) as { quantity: number }).quantity;
+      if (quantity < 202) await sleep(100);
+    }
+    // Give the duplicates time to be (wrongly) applied before the final count.
+    await sleep(1_000);
+    quantity = ((await (await fetch(`${base}/orders/${id}`)).json()) as { quantity: number }).quantity;
+    assert.equal(quantity, 2 + 200, `200 distinct commands apply once each: ${output.slice(-2_000)}`);
+    assert.deepEqual(await client.deadLetters(), []);
+
     child.kill('SIGTERM');
     const [code] = await exited;
     assert.equal(code, 0, output);
     const lines = output.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number });
     assert.ok(lines.some((line) => line.msg.startsWith('DATABASE_URL is not set: using an embedded PostgreSQL')), 'says so in the log');
+  });
+
+  it('gives each connection the session for a whole unit of work, as separate sessions would', async () => {
+    const database = await startEmbeddedDatabase({ dataDir: undefined, socketDir: mkdtempSync(join(tmpdir(), 'pglite-')), waitTimeoutMs: 1_000 });
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      return client;
+    };
+    const [a, b] = await Promise.all([connect(), connect()]);
+    try {
+      // The same prepared statement name on two connections, and again after one reconnected.
+      assert.deepEqual((await a.query({ name: 'same-name', text: 'select 1 as n' })).rows, [{ n: 1 }]);
+      assert.deepEqual((await b.query({ name: 'same-name', text: 'select 2 as n' })).rows, [{ n: 2 }]);
+      await a.end();
+      const again = await connect();
+      assert.deepEqual((await again.query({ name: 'same-name', text: 'select 3 as n' })).rows, [{ n: 3 }]);
+
+      // Another connection's open transaction is invisible, and its statements do not join it.
+      await again.query('create table units (n int)');
+      await again.query('begin');
+      await again.query('insert into units values (1)');
+      const counted = b.query('select count(*)::int as n from units');
+      await sleep(100);
+      await again.query('rollback');
+      assert.deepEqual((await counted).rows, [{ n: 0 }]);
+
+      // A connection closed inside a transaction has it rolled back.
+      await again.query('begin');
+      await again.query('insert into units values (2)');
+      await again.end();
+      assert.deepEqual((await b.query('select count(*)::int as n from units')).rows, [{ n: 0 }]);
+
+      // Notifications reach the connection that listens, not the one that committed.
+      const listener = await connect();
+      await listener.query('listen units_changed');
+      const payload = new Promise((resolve) => listener.once('notification', (message) => resolve(message.payload)));
+      await b.query("select pg_notify('units_changed', 'hello')");
+      assert.equal(await payload, 'hello');
+
+      // Waiting longer than the bound for another connection's transaction fails, saying why.
+      await b.query('begin');
+      await assert.rejects(listener.query('select 1'), /runs one transaction at a time/);
+      await b.query('commit');
+      assert.deepEqual((await listener.query('select 1 as n')).rows, [{ n: 1 }]);
+      await listener.end();
+    } finally {
+      await b.end();
+      await database.stop();
+    }
   });
 
   it('refuses to open a data directory another process has open, and keeps its data', async () => {

@@ -193,7 +193,7 @@ describe('/orders', () => {
     assert.deepEqual(after.rows, [{ name: 'doomed', version: 2, deleted: true }]);
   });
 
-  it('writes a order.deleted event to the outbox with the delete, carrying the request id', async () => {
+  it('writes the order.deleted event to the outbox with the delete, carrying the request id', async () => {
     const id = (await create()).json().id;
     const deleted = await app.inject({
       method: 'DELETE',

@@ -20,7 +20,7 @@ import { ReadThroughCache } from './read-through-cache.ts';
 export interface OrderCacheDependencies {
   config: Pick<Config, 'cache'>;
   /** The database the service uses (src/db/database.ts), which notifies changes. */
-  database: { url: string; connectTimeoutMs: number; embedded: boolean };
+  database: { url: string; connectTimeoutMs: number };
   logger: Logger;
   lifecycle: Lifecycle;
   metrics: Metrics;
@@ -54,21 +54,18 @@ export function createOrderCache(deps: OrderCacheDependencies): OrderCache {
   const byId = new ReadThroughCache({ entry: 'by_id', backend: backends.byId, ...common });
   const store = new CachedOrderStore(deps.store, { byId, lists: new ReadThroughCache({ entry: 'list', backend: backends.lists, ...common }) });
 
-  // The embedded development database serves every connection from one session, so a LISTEN
-  // never hears other connections' NOTIFY: there, only this replica's own writes invalidate at
-  // once, and other writers' changes (raw SQL, the message consumer) wait for the TTL.
-  const listener = deps.database.embedded
-    ? undefined
-    : new InvalidationListener({
-        connectionString: deps.database.url,
-        connectTimeoutMs: deps.database.connectTimeoutMs,
-        channel: CHANGES_CHANNEL,
-        logger,
-        metrics,
-        onChange: (id) => store.changed(id, 'notification'),
-        onResync: () => store.changed('*', 'resync'),
-      });
-  if (listener) lifecycle.registerCloser({ name: 'cache invalidation listener', close: () => listener.close() });
+  // On the embedded development database too: its server routes each NOTIFY to the connections
+  // that LISTEN (src/db/embedded-server.ts).
+  const listener = new InvalidationListener({
+    connectionString: deps.database.url,
+    connectTimeoutMs: deps.database.connectTimeoutMs,
+    channel: CHANGES_CHANNEL,
+    logger,
+    metrics,
+    onChange: (id) => store.changed(id, 'notification'),
+    onResync: () => store.changed('*', 'resync'),
+  });
+  lifecycle.registerCloser({ name: 'cache invalidation listener', close: () => listener.close() });
 
   const warmer = config.cache.warmOnStart
     ? new CacheWarmer({
@@ -88,8 +85,7 @@ export function createOrderCache(deps: OrderCacheDependencies): OrderCache {
   return {
     store,
     async start() {
-      if (!listener) logger.warn({ ttlMs: config.cache.ttlMs }, 'embedded database: no change notifications, so changes by other writers reach the cache only after its TTL');
-      await Promise.all([listener?.start(), backends.connected()]);
+      await Promise.all([listener.start(), backends.connected()]);
       warmer?.start();
     },
   };

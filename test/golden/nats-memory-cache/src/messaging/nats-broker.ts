@@ -38,7 +38,7 @@ import {
   type JsMsg,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import type { Logger } from '../logger.ts';
+import { unreachableWarning, type Logger } from '../logger.ts';
 import type {
   Broker,
   ConsumerProgress,
@@ -287,7 +287,8 @@ export class NatsBroker implements Broker {
           noAsyncTraces: true,
         });
       } catch (error) {
-        this.#logger.warn({ attempt, retryInMs: delay, err: describe(error) }, 'cannot connect to NATS; retrying');
+        const [fields, message] = unreachableWarning('NATS', this.#options.url, error, 'nats');
+        this.#logger.warn({ ...fields, attempt, retryInMs: delay }, `${message}; retrying`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay * (0.5 + Math.random() / 2));
           this.#wakeConnectLoop = () => {

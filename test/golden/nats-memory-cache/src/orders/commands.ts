@@ -1,6 +1,6 @@
 /**
  * Commands on orders, consumed from orders.order.commands. The example `adjust` adds
- * `delta` to a order's quantity, creating the order if needed, and reports it as a
+ * `delta` to an order's quantity, creating the order if needed, and reports it as a
  * `order.adjusted` event. Adding is deliberately not idempotent on its own: the inbox row,
  * written in the same transaction as the effect, is what makes a redelivered command harmless.
  * Handlers that need several statements use a transaction and `enqueueEvent` from the outbox,

@@ -95,7 +95,7 @@ describe('cached order store (memory)', { skip: needsRealPostgres('NOTIFY betwee
     const config = configFor(overrides);
     const cache = createOrderCache({
       config,
-      database: { url: config.database.url, connectTimeoutMs: config.database.connectTimeoutMs, embedded: false },
+      database: { url: config.database.url, connectTimeoutMs: config.database.connectTimeoutMs },
       logger: silentLogger,
       lifecycle,
       metrics,

@@ -1,4 +1,4 @@
-/** Pure pricing logic for a order quote: no I/O, no state. Amounts are integer cents. */
+/** Pure pricing logic for an order quote: no I/O, no state. Amounts are integer cents. */
 
 export interface QuoteRequest {
   name: string;

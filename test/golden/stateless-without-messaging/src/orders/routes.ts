@@ -1,5 +1,5 @@
 /**
- * /orders: a stateless example. POST /orders/quote validates a order
+ * /orders: a stateless example. POST /orders/quote validates an order
  * and returns its computed price; nothing is stored.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
