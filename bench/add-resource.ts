@@ -4,17 +4,20 @@
  * resource with a field of every type to it (measured): the add renders the previous generation
  * and the next one and plans per file, so it does more than `new`, but must stay within 2x.
  */
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureOk, type ProcessMeasurement } from './process.js';
 import { roundsResult, type BenchSection } from './result.js';
 import { formatSpan } from './stats.js';
-import { CLI_PATH, cleanEnv, ensureDir, WORK_DIR } from './environment.js';
+import { CLI_PATH, cleanEnv } from './environment.js';
 
 const FIELDS = ['title:string', 'body:text?', 'count:integer', 'price:number?', 'active:boolean', 'dueAt:timestamp?', 'ownerId:uuid'];
 
 export async function runAddResourceBenchmark(options: { rounds: number; log: (line: string) => void }): Promise<BenchSection> {
-  const work = ensureDir(join(WORK_DIR, 'add-resource'));
+  // Outside this repository: `add` refuses to run inside a git work tree with uncommitted changes,
+  // and .cache/bench sits inside microforge's own.
+  const work = mkdtempSync(join(tmpdir(), 'microforge-bench-add-resource-'));
   const env = cleanEnv();
   const samples: Record<'new' | 'add', ProcessMeasurement[]> = { new: [], add: [] };
   // Round 0 warms the page cache and is discarded.
@@ -35,6 +38,7 @@ export async function runAddResourceBenchmark(options: { rounds: number; log: (l
   }
   const wall = (key: 'new' | 'add') => samples[key].map((measured) => measured.wallMs);
   const cpu = (key: 'new' | 'add') => samples[key].map((measured) => measured.cpuMs);
+  rmSync(work, { recursive: true, force: true });
   return {
     title: `add resource vs new for the same repo (${options.rounds} rounds of one new then one add, ${process.version})`,
     details: [

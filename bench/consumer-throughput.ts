@@ -44,7 +44,7 @@ if (broker === 'rabbitmq') {
   const connection = await amqp.connect(url);
   if (mode === 'publish') {
     const channel = await connection.createConfirmChannel();
-    for (const id of ids) channel.sendToQueue(commands, body(id), { messageId: id, correlationId: id, persistent: true });
+    for (const id of ids) channel.sendToQueue(commands, body(id), { messageId: id, persistent: true });
     await channel.waitForConfirms();
   } else if (mode === 'cleanup') {
     const channel = await connection.createChannel();

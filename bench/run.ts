@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --only generation,add-resource,service,image,consumer,cache,install,matrix] [-- --rounds N] [-- --readme]`
+ * `npm run bench [-- --json] [-- --only generation,add-resource,service,image,consumer,cache,tracing,install,matrix] [-- --rounds N] [-- --readme]`
  * Prints ratios against baselines measured in the same run, and writes the Markdown table to
  * bench/results/latest.md (with --readme, into README.md's table too). Missing a target never
  * fails it: the exit code is non-zero only when the benchmark itself breaks.
@@ -18,6 +18,7 @@ import { parseBenchArguments } from './arguments.js';
 import { formatJson, formatMarkdown, formatReport, replaceReadmeTable } from './report.js';
 import type { BenchSection } from './result.js';
 import { runServiceBenchmark } from './service.js';
+import { runTracingBenchmark } from './tracing.js';
 
 interface Benchmark {
   key: string;
@@ -34,6 +35,7 @@ const BENCHMARKS: Benchmark[] = [
   { key: 'matrix', byDefault: false, run: runMatrixBenchmark },
   { key: 'install', byDefault: true, run: runColdInstallBenchmark },
   { key: 'cache', byDefault: true, run: runCacheBenchmark },
+  { key: 'tracing', byDefault: true, run: runTracingBenchmark },
   {
     key: 'consumer',
     byDefault: true,

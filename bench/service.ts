@@ -2,7 +2,7 @@
  * The generated service's cost, against a bare fastify hello world (same fastify version) in the
  * same run: start to a ready /readyz, idle RSS, RSS after a warm-up load, GET /livez throughput,
  * latency and service CPU per request under wrk (load.ts), and GET /<resource>s/:id on its own
- * (the default, PostgreSQL-backed combination only). Services run on Node 24 as
+ * (the default, PostgreSQL-backed combination only). Services run on the generated services' Node (scripts/ensure-node.sh) as
  * `node dist/main.js`, pinned to one core, logs to /dev/null.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -262,7 +262,7 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
         );
       }
     }
-    return { title: 'Generated service (Node 24, same run as bare fastify, load from wrk)', results, details };
+    return { title: 'Generated service (same run and same Node as bare fastify, load from wrk)', results, details };
   } finally {
     await psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((error: unknown) => log(`could not drop ${database}: ${String(error)}`));
     if (broker !== null) {

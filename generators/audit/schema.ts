@@ -10,6 +10,7 @@
 import fieldMap from './k8s-fields.json' with { type: 'json' };
 import type { Hit, ManifestObject, Obj, Rule } from './model.js';
 import { isObj, refOf } from './objects.js';
+import { AUDITED_CUSTOM_KINDS } from './rules/monitoring.js';
 
 const FIELDS = fieldMap as {
   kinds: Record<string, string>;
@@ -238,7 +239,8 @@ export const schemaRules: Rule[] = [
     check: (input) =>
       input.units.flatMap((unit) =>
         unit.objects
-          .filter((object) => typeof object.raw.kind === 'string' && typeof object.raw.apiVersion === 'string' && !hasBuiltInSchema(object.raw))
+          // The Prometheus Operator's kinds have rules of their own (rules/monitoring.ts).
+          .filter((object) => typeof object.raw.kind === 'string' && typeof object.raw.apiVersion === 'string' && !hasBuiltInSchema(object.raw) && !AUDITED_CUSTOM_KINDS.has(kindKey(object.raw)))
           .map((object) => ({
             object: refOf(object.raw),
             source: object.source,

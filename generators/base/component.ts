@@ -8,8 +8,24 @@ export const component: Component = {
   // src/adapters.ts only when there is something to connect to: a stateless service has no adapters.
   templateDirs: (spec) => ['base', ...(spec.storage !== 'none' || spec.messaging !== 'none' ? ['base-adapters'] : [])],
   packageJson: (context) => ({
-    dependencies: pinned('fastify', '@fastify/type-provider-typebox', 'typebox', 'pino', 'prom-client', 'yaml'),
-    devDependencies: pinned('typescript', '@types/node', 'esbuild'),
+    dependencies: pinned(
+      'fastify',
+      '@fastify/swagger',
+      '@fastify/type-provider-typebox',
+      'typebox',
+      'pino',
+      'prom-client',
+      'yaml',
+      '@opentelemetry/api',
+      '@opentelemetry/context-async-hooks',
+      '@opentelemetry/core',
+      '@opentelemetry/resources',
+      '@opentelemetry/sdk-trace',
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/exporter-trace-otlp-proto',
+      '@opentelemetry/instrumentation-http',
+    ),
+    devDependencies: pinned('typescript', '@types/node', 'esbuild', '@readme/openapi-parser'),
     scripts: {
       // Bundles for production (build.mjs); type checking is `typecheck`, which CI runs first.
       build: 'node build.mjs',

@@ -11,7 +11,7 @@ export const component: Component = {
   id: 'cache',
   includedIn: (spec) => spec.cache !== 'none' && spec.storage === 'postgres',
   templateDirs: (spec) => ['cache/common', `cache/${spec.cache}`],
-  packageJson: (context) => ({ dependencies: context.cacheRedis ? pinned('ioredis') : pinned('lru-cache') }),
+  packageJson: (context) => ({ dependencies: context.cacheRedis ? pinned('ioredis', '@opentelemetry/instrumentation-ioredis') : pinned('lru-cache') }),
   // Decision records are the team's once written: upgrades refresh them only while unedited.
   userOwnedPaths: () => ['docs/adr/'],
   addable: {

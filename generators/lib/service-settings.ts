@@ -64,6 +64,7 @@ export function serviceSettingsFor(context: SettingsContext): ServiceSetting[] {
       description: 'JSON or YAML file with any of these settings (the environment wins)',
       component: 'base',
     }),
+    ...tracingSettings(),
   ];
   if (context.storagePostgres) {
     settings.push(
@@ -163,6 +164,31 @@ export function serviceSettingsFor(context: SettingsContext): ServiceSetting[] {
     );
   }
   return settings;
+}
+
+/**
+ * The standard OpenTelemetry variables src/telemetry/ reads itself (the exporters also read
+ * OTEL_EXPORTER_OTLP_HEADERS and the like, and OTEL_RESOURCE_ATTRIBUTES applies, as specified).
+ * Read outside the config schema: they configure the SDK, not the service.
+ */
+function tracingSettings(): ServiceSetting[] {
+  const otel = (name: string, defaultValue: string | null, description: string, defaultNote = 'unset'): ServiceSetting =>
+    setting({ name, defaultValue, ...(defaultValue === null ? { defaultNote, optional: true as const } : {}), secret: false, description, component: 'base' });
+  return [
+    otel('OTEL_EXPORTER_OTLP_ENDPOINT', null, 'OTLP/HTTP collector base URL (`/v1/traces` is appended); setting it turns tracing on', 'unset: tracing off'),
+    otel('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', null, 'Full URL for traces only; wins over `OTEL_EXPORTER_OTLP_ENDPOINT`'),
+    otel('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf', '`http/protobuf` or `http/json`'),
+    otel('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', null, 'The same, for traces only'),
+    otel('OTEL_SERVICE_NAME', null, 'Service name on the spans', 'the service name'),
+    otel('OTEL_SDK_DISABLED', 'false', '`true` turns tracing off whatever else is set'),
+    otel('OTEL_TRACES_EXPORTER', 'otlp', '`none` turns tracing off'),
+    otel('OTEL_TRACES_SAMPLER', 'parentbased_always_on', '`always_on`, `always_off`, `traceidratio` or their `parentbased_` forms (which follow the caller\'s decision)'),
+    otel('OTEL_TRACES_SAMPLER_ARG', null, 'Sampling ratio, 0 to 1, of the `traceidratio` samplers', 'unset: `1`'),
+    otel('OTEL_BSP_SCHEDULE_DELAY', '5000', 'Milliseconds between span exports'),
+    otel('OTEL_BSP_EXPORT_TIMEOUT', '30000', 'Longest an export may take, in milliseconds'),
+    otel('OTEL_BSP_MAX_QUEUE_SIZE', '2048', 'Spans buffered at most; more are dropped rather than slow the service'),
+    otel('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '512', 'Spans per export request'),
+  ];
 }
 
 /** One README table row per setting. */

@@ -8,6 +8,7 @@ export const SERVICE_VERSIONS = {
   '@fastify/type-provider-typebox': '6.3.0',
   typebox: '1.4.3',
   pino: '10.4.0',
+  '@fastify/swagger': '9.9.3',
   'prom-client': '15.1.3',
   yaml: '2.9.1',
   pg: '8.23.1',
@@ -16,11 +17,26 @@ export const SERVICE_VERSIONS = {
   amqplib: '2.3.1',
   '@nats-io/transport-node': '3.4.0',
   '@nats-io/jetstream': '3.4.0',
+  // tracing: the API is bundled into main.js; the SDK and instrumentations into a chunk that is
+  // loaded only when an OTLP endpoint is configured (src/telemetry/). One core/sdk-trace release
+  // line (3.1.0), the one the 0.301.0 exporters pin, so the bundle holds one copy of each.
+  '@opentelemetry/api': '1.10.0',
+  '@opentelemetry/context-async-hooks': '3.1.0',
+  '@opentelemetry/core': '3.1.0',
+  '@opentelemetry/resources': '3.1.0',
+  '@opentelemetry/sdk-trace': '3.1.0',
+  '@opentelemetry/exporter-trace-otlp-http': '0.301.0',
+  '@opentelemetry/exporter-trace-otlp-proto': '0.301.0',
+  '@opentelemetry/instrumentation-http': '0.301.0',
+  '@opentelemetry/instrumentation-pg': '0.77.0',
+  '@opentelemetry/instrumentation-ioredis': '0.72.0',
   // build and test
   typescript: '7.0.2',
   esbuild: '0.28.2',
   '@types/node': '26.6.11',
   '@types/pg': '8.23.1',
+  // validates the served OpenAPI document in the service's own tests
+  '@readme/openapi-parser': '9.0.0',
   // the embedded development database (served by the generated src/db/embedded-server.ts)
   '@electric-sql/pglite': '0.5.14',
 } as const;

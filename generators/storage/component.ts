@@ -9,7 +9,7 @@ export const component: Component = {
   packageJson: (context) =>
     context.storagePostgres
       ? {
-          dependencies: pinned('pg'),
+          dependencies: pinned('pg', '@opentelemetry/instrumentation-pg'),
           // Development and tests only (src/db/embedded.ts); the image installs production dependencies alone.
           devDependencies: pinned('@types/pg', '@electric-sql/pglite'),
           scripts: { migrate: 'node dist/migrate.js' },

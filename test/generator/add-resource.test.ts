@@ -37,7 +37,7 @@ describe('microforge add resource', () => {
 
     const first = await runCli(['add', 'resource', 'order', ...fieldFlags(EVERY_TYPE), '--skip-install'], { cwd: repo });
     expect(first.exitCode).toBe(0);
-    expect(first.stdout).toContain('+ migrations/0007_create_orders.sql');
+    expect(first.stdout).toContain('+ migrations/0008_create_orders.sql');
     await git(repo, 'add', '-A');
     await git(repo, 'commit', '-qm', 'order');
     const answers = join(repo, '..', 'line.json');
@@ -46,14 +46,14 @@ describe('microforge add resource', () => {
     expect(second.exitCode).toBe(0);
     const plan = JSON.parse(second.stdout) as { command: string; changes: Array<{ path: string; kind: string }> };
     expect(plan.command).toBe('add resource order-line');
-    expect(plan.changes.filter((change) => change.kind === 'create').map((change) => change.path)).toContain('migrations/0008_create_order_lines.sql');
+    expect(plan.changes.filter((change) => change.kind === 'create').map((change) => change.path)).toContain('migrations/0009_create_order_lines.sql');
     await git(repo, 'add', '-A');
     await git(repo, 'commit', '-qm', 'order-line');
 
     const record = parseGenerationRecord(await read(join(repo, '.yo-rc.json')), '.yo-rc.json');
     expect(record.spec.resources?.map((resource) => [resource.name, resource.migration, resource.fields.length])).toEqual([
-      ['order', 7, 7],
-      ['order-line', 8, 7],
+      ['order', 8, 7],
+      ['order-line', 9, 7],
     ]);
     // A fresh render of the combined choices: every file equal, except the one the user edited.
     const fresh = renderRepo(record.spec);

@@ -139,6 +139,8 @@ function namedPaths(markdown: string): string[] {
     .map((match) => match[1] ?? '')
     .filter((candidate) => /\/|\.(ts|ya?ml|json|sql|md)$|^Dockerfile$/.test(candidate))
     .filter((candidate) => !/^\/|:\/\/|^dist\/|[<>*$]|NNNN|^\.\.?\//.test(candidate))
+    // OTLP protocol names, not paths.
+    .filter((candidate) => !/^http\/(json|protobuf)$/.test(candidate))
     // `app.kubernetes.io/version` is a label, not a folder: a path starts with a plain folder name.
     .filter((candidate) => !candidate.includes('/') || /^\.?[\w-]+\//.test(candidate));
 }

@@ -14,9 +14,9 @@ const text = (tree: ReadonlyMap<string, Buffer>, path: string): string => {
 const order: ResourceSpec = {
   name: 'order',
   fields: ['title:string', 'body:text?', 'count:integer', 'price:number?', 'active:boolean', 'dueAt:timestamp?', 'ownerId:uuid'].map(parseField),
-  migration: 7,
+  migration: 8,
 };
-const shipment: ResourceSpec = { name: 'shipment', fields: [parseField('trackingCode:string')], migration: 8 };
+const shipment: ResourceSpec = { name: 'shipment', fields: [parseField('trackingCode:string')], migration: 9 };
 
 const withResources = (given: Partial<ServiceSpec>): ServiceSpec => completeSpec({ ...given, resources: [order, shipment] }, 'shop');
 
@@ -49,14 +49,14 @@ describe('rendering added resources', () => {
       for (const file of ['resource.ts', 'routes.ts', 'schemas.ts', 'store.ts', 'cache.ts', 'cached-store.ts']) expect(tree.has(`src/${resource}/${file}`)).toBe(true);
       expect(tree.has(`test/${resource}/routes.test.ts`)).toBe(true);
     }
-    expect([...tree.keys()].filter((path) => path.startsWith('migrations/')).slice(-2)).toEqual(['migrations/0007_create_orders.sql', 'migrations/0008_create_shipments.sql']);
+    expect([...tree.keys()].filter((path) => path.startsWith('migrations/')).slice(-2)).toEqual(['migrations/0008_create_orders.sql', 'migrations/0009_create_shipments.sql']);
     expect(text(tree, 'src/resources/index.ts')).toContain('[orderResource, shipmentResource]');
     expect(text(tree, 'src/db/tombstone-purger.ts')).toContain(`const TABLES = ['"items"', '"orders"', '"shipments"'];`);
   });
 
   it('maps every field type to a PostgreSQL column and a schema, optional ones nullable', () => {
     const tree = renderRepo(withResources({}));
-    const migration = text(tree, 'migrations/0007_create_orders.sql');
+    const migration = text(tree, 'migrations/0008_create_orders.sql');
     for (const column of [
       '"title" text not null check (char_length("title") <= 200)',
       '"body" text check (char_length("body") <= 100000)',
@@ -90,20 +90,26 @@ describe('rendering added resources', () => {
   it('renders no resource files and an empty registry without added resources', () => {
     const tree = renderRepo(completeSpec({}, 'shop'));
     expect(text(tree, 'src/resources/index.ts')).toContain('export const ADDED_RESOURCES: readonly ResourceModule[] = [];');
-    expect([...tree.keys()].filter((path) => path.startsWith('migrations/')).at(-1)).toBe('migrations/0006_add_outbox_claims.sql');
+    expect([...tree.keys()].filter((path) => path.startsWith('migrations/')).at(-1)).toBe('migrations/0007_add_outbox_trace_context.sql');
   });
 
   it('moves a newer template migration off a number a resource took before it, the same way on every render', () => {
     // order was added (as 0006) before a release shipped 0006_add_outbox_claims.sql.
     const spec = completeSpec({ resources: [{ ...order, migration: 6 }, { ...shipment, migration: 7 }] }, 'shop');
-    const migrations = (tree: ReadonlyMap<string, Buffer>) => [...tree.keys()].filter((path) => path.startsWith('migrations/')).slice(-3);
-    expect(migrations(renderRepo(spec))).toEqual(['migrations/0006_create_orders.sql', 'migrations/0007_create_shipments.sql', 'migrations/0008_add_outbox_claims.sql']);
+    const migrations = (tree: ReadonlyMap<string, Buffer>) => [...tree.keys()].filter((path) => path.startsWith('migrations/')).slice(-4);
+    expect(migrations(renderRepo(spec))).toEqual([
+      'migrations/0006_create_orders.sql',
+      'migrations/0007_create_shipments.sql',
+      'migrations/0008_add_outbox_claims.sql',
+      'migrations/0009_add_outbox_trace_context.sql',
+    ]);
     const third: ResourceSpec = { name: 'invoice', fields: [parseField('total:number')], migration: nextMigrationNumber(renderRepo(spec).keys()) };
-    expect(third.migration).toBe(9);
+    expect(third.migration).toBe(10);
     expect(migrations(renderRepo({ ...spec, resources: [...(spec.resources ?? []), third] }))).toEqual([
       'migrations/0007_create_shipments.sql',
       'migrations/0008_add_outbox_claims.sql',
-      'migrations/0009_create_invoices.sql',
+      'migrations/0009_add_outbox_trace_context.sql',
+      'migrations/0010_create_invoices.sql',
     ]);
   });
 

@@ -7,6 +7,7 @@ import { filesystemRules } from './filesystem.js';
 import { imageRules } from './image.js';
 import { jobRules } from './jobs.js';
 import { leastPrivilegeRules } from './least-privilege.js';
+import { monitoringRules } from './monitoring.js';
 import { networkRules } from './network.js';
 import { probeRules } from './probes.js';
 import { resourceRules } from './resources.js';
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   ...probeRules,
   ...scaleRules,
   ...networkRules,
+  ...monitoringRules,
   ...secretRules,
   ...dockerfileRules,
   ...runtimeRules,

@@ -1,6 +1,7 @@
 /** JSON logs on stdout, one object per line; nothing is ever written to files. */
 import { pino, type Logger } from 'pino';
 import { SERVICE_NAME, type Config } from './config.ts';
+import { traceLogFields } from './telemetry/log-fields.ts';
 
 export type { Logger } from 'pino';
 
@@ -10,6 +11,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
     base: { service: SERVICE_NAME, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // trace_id and span_id of the active span, when tracing is on.
+    mixin: traceLogFields,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
   });
 }

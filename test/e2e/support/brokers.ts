@@ -32,7 +32,8 @@ export interface OutgoingCommand {
   id: string;
   /** JSON-encoded unless a string (to send poison). */
   body: unknown;
-  correlationId?: string;
+  /** A W3C traceparent header, as a traced producer sends it. */
+  traceparent?: string;
 }
 
 export interface ReceivedMessage {
@@ -89,11 +90,9 @@ class RabbitmqTestClient implements TestBrokerClient {
 
   async publish(commands: readonly OutgoingCommand[]): Promise<void> {
     for (const command of commands) {
-      const correlationId = command.correlationId ?? `corr-${command.id}`;
       this.#ch.sendToQueue(this.#names.commands, encode(command.body), {
         messageId: command.id,
-        correlationId,
-        headers: { 'x-correlation-id': correlationId },
+        headers: command.traceparent === undefined ? {} : { traceparent: command.traceparent },
         persistent: true,
         contentType: 'application/json',
       });
@@ -171,9 +170,7 @@ class NatsTestClient implements TestBrokerClient {
     await Promise.all(
       commands.map((command) => {
         const h = natsHeaders();
-        const correlationId = command.correlationId ?? `corr-${command.id}`;
-        h.set('Correlation-Id', correlationId);
-        h.set('X-Correlation-Id', correlationId);
+        if (command.traceparent !== undefined) h.set('traceparent', command.traceparent);
         return js.publish(this.#names.commands, encode(command.body), { msgID: command.id, headers: h });
       }),
     );

@@ -35,6 +35,7 @@ export {
 } from './brokers.js';
 export { startServiceProcess, type ServiceProcess } from './service-process.js';
 export { startBuiltService, type BuiltService, type ServiceExit } from './built-service.js';
+export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from './private-redis.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { startRegistryStandIn, type RegistryStandIn, type PublishedRelease } from './registry-stand-in.js';

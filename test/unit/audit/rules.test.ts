@@ -27,6 +27,24 @@ const cronJob = (objects: Obj[], spec: Obj = {}): Obj => {
   objects.push(job);
   return job;
 };
+/** The Prometheus Operator objects of k8s/components/monitoring, for the fixture service. */
+const monitoring = (objects: Obj[]): { serviceMonitor: Obj; prometheusRule: Obj } => {
+  const metadata = { name: 'svc', namespace: 'team', labels: { 'app.kubernetes.io/name': 'svc' } };
+  const serviceMonitor = {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata,
+    spec: { selector: { matchLabels: { 'app.kubernetes.io/name': 'svc', 'app.kubernetes.io/instance': 'svc' } }, endpoints: [{ port: 'http', path: '/metrics' }] },
+  };
+  const prometheusRule = {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata,
+    spec: { groups: [{ name: 'svc.rules', rules: [{ alert: 'SvcDown', expr: 'up{job="svc"} == 0', for: '5m', labels: { severity: 'critical' } }] }] },
+  };
+  objects.push(serviceMonitor, prometheusRule);
+  return { serviceMonitor, prometheusRule };
+};
 const remove = (objects: Obj[], kind: string): void => {
   objects.splice(objects.indexOf(byKind(objects, kind)), 1);
 };
@@ -38,6 +56,11 @@ const CASES: Array<[rule: string, what: string, breaker: Breaker]> = [
   ['schema-invalid', 'YAML 1.1 boolean where a string belongs', { objects: (o) => (container(o).env[0].value = parseManifests('v: yes', 'x')[0]?.raw.v) }],
   ['schema-invalid', 'required field missing', { objects: (o) => delete container(o).name }],
   ['schema-unknown-kind', 'removed API version', { objects: (o) => (deployment(o).apiVersion = 'extensions/v1beta1') }],
+  ['servicemonitor-selects-service', 'selector matches no Service', { objects: (o) => (monitoring(o).serviceMonitor.spec.selector.matchLabels['app.kubernetes.io/name'] = 'other') }],
+  ['servicemonitor-selects-service', 'port name the Service lacks', { objects: (o) => (monitoring(o).serviceMonitor.spec.endpoints[0].port = 'metrics') }],
+  ['prometheusrule-valid', 'alert without expr', { objects: (o) => delete monitoring(o).prometheusRule.spec.groups[0].rules[0].expr }],
+  ['prometheusrule-valid', 'bad for duration', { objects: (o) => (monitoring(o).prometheusRule.spec.groups[0].rules[0].for = 'five minutes') }],
+  ['prometheusrule-valid', 'alert without severity', { objects: (o) => delete monitoring(o).prometheusRule.spec.groups[0].rules[0].labels }],
   ['label-values', 'label value with a space', { objects: (o) => (deployment(o).metadata.labels.team = 'core team') }],
   ['selector-matches-template', 'selector label the pods lack', { objects: (o) => (deployment(o).spec.selector.matchLabels.tier = 'web') }],
   ['image-tag-pinned', 'latest tag', { objects: (o) => (container(o).image = 'registry.example.com/svc:latest') }],
@@ -126,6 +149,12 @@ function inputFor(breaker?: Breaker) {
 describe('audit rules', () => {
   it('the fixture service passes every rule', async () => {
     expect(await runRules(inputFor())).toEqual([]);
+  });
+
+  it('the Prometheus Operator objects of the monitoring component pass every rule, unreported as unvalidated kinds', async () => {
+    const objects = goodObjects();
+    monitoring(objects);
+    expect(await runRules(inputOf(objects))).toEqual([]);
   });
 
   it('a bounded CronJob passes the CronJob rules', async () => {

@@ -3,6 +3,7 @@
  * check and its closer with the lifecycle, so probes and shutdown cover it without knowing it.
  */
 import type { Config } from './config.ts';
+import type { Metrics } from './http/metrics.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 import { createMessaging } from './messaging/messaging.ts';
@@ -14,7 +15,7 @@ export interface Adapters {
   stopIntake(): Promise<void>;
 }
 
-export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecycle): Adapters {
+export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics): Adapters {
   // The first starter readies the schema; the others need it and start together after it. Connections
   // that do not need it (a broker's connection and topology) open beside the first, so start-up waits
   // for the slowest of them, not their sum.
@@ -22,7 +23,7 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   const beside: Array<() => Promise<void>> = [];
 
   // After the database (registered above), so its closers run before the pool closes.
-  const messaging = createMessaging(config, logger, lifecycle);
+  const messaging = createMessaging(config, logger, lifecycle, metrics);
   beside.push(() => messaging.connect());
   starters.push(() => messaging.start());
 

@@ -9,6 +9,7 @@ import type { Logger } from './logger.ts';
 import { selectDatabase } from './db/database.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPool, pingDatabase } from './db/pool.ts';
+import { registerPoolMetrics } from './db/pool-metrics.ts';
 import { TombstonePurger } from './db/tombstone-purger.ts';
 import { LiveSettings } from './settings/live-settings.ts';
 import { PgSettingsStore } from './settings/settings-store.ts';
@@ -43,6 +44,7 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   const pool = createPool(database.settings, logger);
   lifecycle.registerCheck({ name: 'postgres', check: () => pingDatabase(pool) });
   lifecycle.registerCloser({ name: 'postgres', close: () => pool.end() });
+  registerPoolMetrics(metrics.registry, pool);
   starters.push(async () => {
     await database.start();
     if (config.database.migrateOnStart) {
@@ -85,7 +87,7 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   for (const resource of resources) starters.push(() => resource.start());
 
   // After the database (registered above), so its closers run before the pool closes.
-  const messaging = createMessaging(config, logger, lifecycle, pool);
+  const messaging = createMessaging(config, logger, lifecycle, metrics, pool);
   beside.push(() => messaging.connect());
   starters.push(() => messaging.start());
 

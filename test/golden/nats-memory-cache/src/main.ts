@@ -10,6 +10,7 @@ import { createMetrics } from './http/metrics.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { createShutdown, installProcessHandlers } from './shutdown.ts';
+import { startTracing, TracingConfigError, type Tracing } from './telemetry/tracing.ts';
 
 function configOrExit(): Config {
   try {
@@ -21,10 +22,24 @@ function configOrExit(): Config {
   }
 }
 
+/** Before anything else, so the libraries are instrumented before they are used. */
+async function tracingOrExit(): Promise<Tracing> {
+  try {
+    return await startTracing(process.env);
+  } catch (error) {
+    if (!(error instanceof TracingConfigError)) throw error;
+    process.stderr.write(`${SERVICE_NAME}: invalid tracing configuration: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
 const config = configOrExit();
+const tracing = await tracingOrExit();
 const logger = createLogger(config);
 const watchdog = new EventLoopWatchdog({ stallMs: config.eventLoopStallMs });
 const lifecycle = new Lifecycle({ checkTimeoutMs: config.readinessCheckTimeoutMs, stallDetector: watchdog });
+// Closers run newest first: the spans of shutdown itself are exported last.
+lifecycle.registerCloser({ name: 'tracing', close: () => tracing.shutdown() });
 lifecycle.registerCloser({ name: 'event-loop watchdog', close: async () => watchdog.stop() });
 
 const metrics = createMetrics();

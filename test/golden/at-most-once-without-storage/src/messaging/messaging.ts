@@ -6,9 +6,12 @@ import { SERVICE_NAME, type Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { orderCommandHandlers } from '../orders/commands.ts';
+import type { Metrics } from '../http/metrics.ts';
+import { traceDeliveries } from '../telemetry/messaging.ts';
 import { BROKER_NAME, createBroker } from './create-broker.ts';
 import { consumerStallDetector } from './consumer-stall.ts';
 import { createCommandConsumer } from './consumer.ts';
+import { createMessagingMetrics } from './messaging-metrics.ts';
 
 export interface Messaging {
   /** Opens the broker connection and declares the topology; needs no database schema, so it may run beside the migrations. Once only. */
@@ -19,7 +22,7 @@ export interface Messaging {
   stopConsuming(): Promise<void>;
 }
 
-export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle): Messaging {
+export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics): Messaging {
   const { messaging } = config;
   const broker = createBroker({
     url: messaging.url,
@@ -40,6 +43,8 @@ export function createMessaging(config: Config, logger: Logger, lifecycle: Lifec
     maxDeliveries: messaging.maxDeliveries,
   });
 
+  const measured = createMessagingMetrics({ registry: metrics.registry, broker, semantics: 'at-most-once', maxDeliveries: messaging.maxDeliveries });
+
   lifecycle.registerCheck({ name: BROKER_NAME, check: (signal) => broker.ready(signal) });
   lifecycle.registerStallDetector(consumerStallDetector(broker, messaging.stallMs));
   // Closers run newest first: stop consuming, then close the connection.
@@ -52,7 +57,7 @@ export function createMessaging(config: Config, logger: Logger, lifecycle: Lifec
     connect,
     async start() {
       await connect();
-      await broker.consume(consumer);
+      await broker.consume(traceDeliveries(measured.measure(consumer), { system: BROKER_NAME, destination: messaging.commands }));
     },
     stopConsuming: () => broker.stopConsuming(),
   };

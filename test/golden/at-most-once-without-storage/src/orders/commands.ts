@@ -55,6 +55,7 @@ export function orderCommandHandlers(options: { broker: Pick<Broker, 'publish'>;
     schema: AdjustData,
     async handle(data, context) {
       if (applied.has(context.messageId)) {
+        context.alreadyApplied();
         context.logger.info('duplicate command: already applied');
         return;
       }
@@ -67,7 +68,6 @@ export function orderCommandHandlers(options: { broker: Pick<Broker, 'publish'>;
         id: randomUUID(),
         type: ADJUSTED_EVENT,
         data: { orderId: data.orderId, delta: data.delta, ...next, commandId: context.messageId },
-        correlationId: context.correlationId,
       });
     },
   });

@@ -1,6 +1,6 @@
 /**
  * The RabbitMQ adapter against a real broker (AMQP_URL), with names of its own that
- * are removed afterwards: delivery with ids and correlation ids, publishing with confirms,
+ * are removed afterwards: delivery with ids and trace context, publishing with confirms,
  * dead-lettering, retries (at-most-once), readiness and a shutdown that waits for in-flight work.
  */
 import assert from 'node:assert/strict';
@@ -10,9 +10,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Broker, Delivery, Outcome } from '../../src/messaging/broker.ts';
 import { createBroker, type BrokerSettings } from '../../src/messaging/create-broker.ts';
 import { brokerUrl, silentLogger, uniqueMessagingNames } from '../helpers.ts';
+import { useTestTracing } from '../telemetry/test-tracing.ts';
 import { openBrokerClient, type BrokerClient } from './broker-client.ts';
 
 const MAX_DELIVERIES = 3;
+const tracing = useTestTracing();
+const traceparentOf = (id: string) => `00-${id.replaceAll('-', '')}-00f067aa0ba902b7-01`;
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -69,28 +72,32 @@ describe('rabbitmq broker, at-most-once', () => {
     await broker.ready(AbortSignal.timeout(1000));
   });
 
-  it('delivers a command with its id and correlation id', async () => {
+  it('delivers a command with its id and the sender\'s trace context', async () => {
     const id = randomUUID();
-    await client.send({ ...command(id), correlationId: `corr-${id}` });
+    await client.send({ ...command(id), traceparent: traceparentOf(id) });
     const [delivery] = await eventually('the delivery', () => (deliveriesOf(id).length > 0 ? deliveriesOf(id) : undefined));
-    assert.equal(delivery?.correlationId, `corr-${id}`);
+    assert.equal(delivery?.traceContext?.traceparent, traceparentOf(id));
     assert.equal(delivery?.deliveryCount, 1);
     assert.deepEqual(JSON.parse(delivery?.body.toString('utf8') ?? ''), command(id).body);
     await sleep(300);
     assert.equal(deliveriesOf(id).length, 1, 'an acknowledged command is not delivered again');
   });
 
-  it('sends a command to its own queue, confirmed, where the consumer picks it up', async () => {
+  it('sends a command to its own queue, confirmed, carrying the active trace to the consumer', async () => {
     const id = randomUUID();
-    await broker.sendCommand({ id, type: 'adjust', data: { delta: 2 }, correlationId: `corr-${id}` });
+    const sender = await tracing.tracer.startActiveSpan('sender', async (span) => {
+      await broker.sendCommand({ id, type: 'adjust', data: { delta: 2 } });
+      span.end();
+      return span.spanContext();
+    });
     const [delivery] = await eventually('the delivery', () => (deliveriesOf(id).length > 0 ? deliveriesOf(id) : undefined));
-    assert.equal(delivery?.correlationId, `corr-${id}`);
+    assert.equal(delivery?.traceContext?.traceparent, `00-${sender.traceId}-${sender.spanId}-01`);
     assert.deepEqual(JSON.parse(delivery?.body.toString('utf8') ?? ''), { id, type: 'adjust', data: { delta: 2 } });
   });
 
   it('publishes events and resolves once the broker has confirmed them', async () => {
     const id = randomUUID();
-    await broker.publish({ topic: 'order.adjusted', id, type: 'order.adjusted', data: { delta: 1 }, correlationId: 'corr-event' });
+    await broker.publish({ topic: 'order.adjusted', id, type: 'order.adjusted', data: { delta: 1 } });
     const events = await eventually('the event', async () => {
       const received = await client.events();
       return received.length > 0 ? received : undefined;

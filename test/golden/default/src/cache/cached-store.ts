@@ -8,7 +8,7 @@
  * src/cache/invalidation-listener.ts), which also covers writers that bypass this store.
  */
 import type { OrderInput } from '../orders/schemas.ts';
-import type { DeleteResult, ListResult, Order, OrderStore, UpdateResult, WriteContext } from '../orders/store.ts';
+import type { DeleteResult, ListResult, Order, OrderStore, UpdateResult } from '../orders/store.ts';
 import type { InvalidationSource } from './cache-metrics.ts';
 import type { ReadThroughCache } from './read-through-cache.ts';
 
@@ -75,9 +75,9 @@ export class CachedOrderStore implements OrderStore {
     }
   }
 
-  async delete(id: string, expectedVersions: readonly number[], context?: WriteContext): Promise<DeleteResult> {
+  async delete(id: string, expectedVersions: readonly number[]): Promise<DeleteResult> {
     try {
-      return await this.#store.delete(id, expectedVersions, context);
+      return await this.#store.delete(id, expectedVersions);
     } finally {
       await this.changed(id, 'writer');
     }

@@ -20,8 +20,10 @@ import type { AdjustmentQueue } from '../orders/adjustments.ts';
 import { AccessLogController } from './access-log.ts';
 import { registerErrorHandling, registerNotFound } from './errors.ts';
 import { createMetrics, registerMetrics, type Metrics } from './metrics.ts';
+import { registerOpenApi } from './openapi.ts';
 import { probeRoutes } from './probes.ts';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.ts';
+import { nameServerSpansByRoute } from '../telemetry/http-route.ts';
 
 export interface AppDependencies {
   logger: FastifyBaseLogger;
@@ -56,6 +58,7 @@ export async function buildApp(deps: AppDependencies) {
   });
 
   registerErrorHandling(app);
+  await registerOpenApi(app);
   await app.register(probeRoutes, { lifecycle: deps.lifecycle });
   await app.register((service) => serviceRoutes(service, deps));
   return app;
@@ -72,6 +75,7 @@ async function serviceRoutes(app: FastifyInstance, deps: AppDependencies): Promi
     done(null, payload);
   });
   registerNotFound(app);
+  nameServerSpansByRoute(app);
   const metrics = deps.metrics ?? createMetrics();
   registerMetrics(app, metrics);
   registerSettingsMetrics(metrics.registry, deps.settings);

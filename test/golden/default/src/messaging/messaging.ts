@@ -7,9 +7,13 @@ import { SERVICE_NAME, type Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { orderCommandHandlers } from '../orders/commands.ts';
+import type { Metrics } from '../http/metrics.ts';
+import { traceDeliveries } from '../telemetry/messaging.ts';
 import { BROKER_NAME, createBroker } from './create-broker.ts';
 import { consumerStallDetector } from './consumer-stall.ts';
 import { createCommandConsumer } from './consumer.ts';
+import { createMessagingMetrics } from './messaging-metrics.ts';
+import { registerOutboxMetrics } from './outbox-metrics.ts';
 import { OutboxRelay } from './outbox.ts';
 
 export interface Messaging {
@@ -23,7 +27,7 @@ export interface Messaging {
   outboxCommitted(): void;
 }
 
-export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle, pool: pg.Pool): Messaging {
+export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics, pool: pg.Pool): Messaging {
   const { messaging } = config;
   const broker = createBroker({
     url: messaging.url,
@@ -45,6 +49,9 @@ export function createMessaging(config: Config, logger: Logger, lifecycle: Lifec
     maxDeliveries: messaging.maxDeliveries,
   });
 
+  const measured = createMessagingMetrics({ registry: metrics.registry, broker, semantics: 'at-least-once', maxDeliveries: messaging.maxDeliveries });
+  registerOutboxMetrics(metrics.registry, pool, logger);
+
   lifecycle.registerCheck({ name: BROKER_NAME, check: (signal) => broker.ready(signal) });
   lifecycle.registerStallDetector(consumerStallDetector(broker, messaging.stallMs));
   // Closers run newest first: stop consuming, stop the relay, then close the connection.
@@ -59,7 +66,7 @@ export function createMessaging(config: Config, logger: Logger, lifecycle: Lifec
     async start() {
       await connect();
       relay.start();
-      await broker.consume(consumer);
+      await broker.consume(traceDeliveries(measured.measure(consumer), { system: BROKER_NAME, destination: messaging.commands }));
     },
     stopConsuming: () => broker.stopConsuming(),
     outboxCommitted: () => relay.notify(),

@@ -9,17 +9,20 @@
  * transaction holding row locks. A crash (or a lost delete) after the confirm leaves the claim to
  * expire and the rows are published again: messages are delivered at least once, with the same
  * id, so consumers recognise the duplicates. Rows the broker refused are released at once.
+ *
+ * Each row keeps the trace context it was written in (trace_context), and its publish is a
+ * PRODUCER span of that trace, so the consumer of the message continues the writer's trace.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
-import type { Broker, OutboundCommand } from './broker.ts';
+import { currentTraceCarrier, inProducerSpan } from '../telemetry/messaging.ts';
+import type { Broker, OutboundCommand, TraceCarrier } from './broker.ts';
 
 export interface OutboxEvent {
   topic: string;
   type: string;
   data: unknown;
-  correlationId: string;
 }
 
 /** Call inside the transaction that makes the change; returns the event's id. */
@@ -35,14 +38,20 @@ export async function enqueueCommand(client: pg.ClientBase, command: OutboundCom
 }
 
 async function insertOutboxRow(client: pg.ClientBase, kind: OutboxKind, row: OutboxEvent & { id: string }): Promise<void> {
-  await client.query('insert into outbox (id, kind, topic, type, data, correlation_id) values ($1, $2, $3, $4, $5, $6)', [
+  await client.query('insert into outbox (id, kind, topic, type, data, trace_context) values ($1, $2, $3, $4, $5, $6)', [
     row.id,
     kind,
     row.topic,
     row.type,
     JSON.stringify(row.data),
-    row.correlationId,
+    traceContextColumn(),
   ]);
+}
+
+/** The active trace context for an outbox row's trace_context column; null when untraced. */
+export function traceContextColumn(): string | null {
+  const carrier = currentTraceCarrier();
+  return Object.keys(carrier).length === 0 ? null : JSON.stringify(carrier);
 }
 
 type OutboxKind = 'event' | 'command';
@@ -53,7 +62,7 @@ interface OutboxRow {
   topic: string;
   type: string;
   data: unknown;
-  correlation_id: string;
+  trace_context: TraceCarrier | null;
   created_at: Date;
 }
 
@@ -139,17 +148,19 @@ export class OutboxRelay {
         where id in (select id from outbox
                       where claimed_until is null or claimed_until < now()
                       order by created_at, id limit $1 for update skip locked)
-        returning id, kind, topic, type, data, correlation_id, created_at`,
+        returning id, kind, topic, type, data, trace_context, created_at`,
       [batchSize, CLAIM_LEASE_MS / 1000],
     );
     if (rows.length === 0) return 0;
     rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
     const results = await withDeadline(
       Promise.allSettled(
-        rows.map((row) => {
-          const message = { id: row.id, type: row.type, data: row.data, correlationId: row.correlation_id };
-          return row.kind === 'command' ? broker.sendCommand(message) : broker.publish({ ...message, topic: row.topic });
-        }),
+        rows.map((row) =>
+          inProducerSpan(row.trace_context, row.kind === 'command' ? `${row.type} command` : row.topic, { 'messaging.message.id': row.id }, (traceContext) => {
+            const message = { id: row.id, type: row.type, data: row.data, traceContext };
+            return row.kind === 'command' ? broker.sendCommand(message) : broker.publish({ ...message, topic: row.topic });
+          }),
+        ),
       ),
       PUBLISH_DEADLINE_MS,
     );

@@ -8,7 +8,8 @@
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { unreachableWarning, type Logger } from '../logger.ts';
-import type { Broker, ConsumerProgress, Delivery, DeliveryHandler, DeliverySemantics, OutboundCommand, OutboundMessage, Outcome } from './broker.ts';
+import { currentTraceCarrier, traceHeadersOf } from '../telemetry/messaging.ts';
+import type { Broker, ConsumerProgress, Delivery, DeliveryHandler, DeliverySemantics, OutboundCommand, OutboundMessage, Outcome, TraceCarrier } from './broker.ts';
 
 export interface RabbitmqBrokerOptions {
   /** Contains credentials: never log it. */
@@ -92,7 +93,7 @@ export class RabbitmqBroker implements Broker {
     if (!channel) throw new Error('RabbitMQ is not connected');
     const body = Buffer.from(JSON.stringify({ id: message.id, type: message.type, data: message.data }), 'utf8');
     await this.#confirmed((done) =>
-      channel.publish(exchange, routingKey, body, this.#properties(message.id, message.type, message.correlationId), done),
+      channel.publish(exchange, routingKey, body, this.#properties(message.id, message.type, message.traceContext), done),
     );
   }
 
@@ -316,30 +317,24 @@ export class RabbitmqBroker implements Broker {
   #toDelivery(message: ConsumeMessage): Delivery {
     const headers = message.properties.headers ?? {};
     const counted = headers['x-delivery-count'];
-    const correlationHeader = headers['x-correlation-id'];
     return {
       body: message.content,
       messageId: typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined,
-      correlationId:
-        typeof message.properties.correlationId === 'string'
-          ? message.properties.correlationId
-          : typeof correlationHeader === 'string'
-            ? correlationHeader
-            : undefined,
       deliveryCount: typeof counted === 'number' ? counted + 1 : message.fields.redelivered ? 2 : 1,
+      traceContext: traceHeadersOf((name) => headers[name]),
     };
   }
 
-  #properties(id: string, type: string, correlationId: string) {
+  #properties(id: string, type: string, traceContext: TraceCarrier = currentTraceCarrier()) {
     return {
       persistent: true,
       contentType: 'application/json',
       messageId: id,
       type,
-      correlationId,
       timestamp: Math.floor(Date.now() / 1000),
       appId: this.#options.service,
-      headers: { 'x-correlation-id': correlationId },
+      // W3C trace context (traceparent, tracestate): the consumer continues the sender's trace.
+      headers: { ...traceContext },
     };
   }
 

@@ -78,7 +78,6 @@ export const orderAdjustmentRoutes: FastifyPluginAsyncTypebox<OrderAdjustmentRou
         orderId: id,
         delta: request.body.delta,
         expectedVersions: requiredIfMatchVersions(request.headers['if-match'], 'the order the adjustment is based on'),
-        correlationId: request.id,
         idempotencyKey: request.headers['idempotency-key'],
       });
       switch (result.kind) {

@@ -128,7 +128,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
     async (request, reply) => {
       const { id } = request.params;
       assertWritesEnabled(settings);
-      const result = await store.delete(id, requiredIfMatchVersions(request.headers['if-match'], 'the current order'), { correlationId: request.id });
+      const result = await store.delete(id, requiredIfMatchVersions(request.headers['if-match'], 'the current order'));
       if (result.kind === 'not_found') throw notFound(id);
       if (result.kind === 'version_mismatch') throw stale(id, result.currentVersion);
       return reply.code(204).send(null);

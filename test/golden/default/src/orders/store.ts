@@ -6,8 +6,8 @@
  * update treats a tombstoned order as absent, so a late update can never bring it back.
  * src/db/tombstone-purger.ts removes tombstones for good after TOMBSTONE_RETENTION_HOURS.
  */
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { traceContextColumn } from '../messaging/outbox.ts';
 import type { OrderInput } from './schemas.ts';
 
 export interface Order {
@@ -26,11 +26,6 @@ export type UpdateResult =
 
 export type DeleteResult = { kind: 'deleted' } | { kind: 'not_found' } | { kind: 'version_mismatch'; currentVersion: number };
 
-/** Carried onto the `order.deleted` event a delete writes to the outbox. */
-export interface WriteContext {
-  correlationId?: string;
-}
-
 export interface ListResult {
   items: Order[];
   hasMore: boolean;
@@ -44,7 +39,7 @@ export interface OrderStore {
   /** Applies when the current version is one of `expectedVersions`. */
   update(id: string, expectedVersions: readonly number[], input: OrderInput): Promise<UpdateResult>;
   /** Leaves a tombstone: from then on get, list, update and delete see no order. */
-  delete(id: string, expectedVersions: readonly number[], context?: WriteContext): Promise<DeleteResult>;
+  delete(id: string, expectedVersions: readonly number[]): Promise<DeleteResult>;
 }
 
 interface Row {
@@ -111,7 +106,7 @@ export class PgOrderStore implements OrderStore {
     return this.#missOrMismatch(id);
   }
 
-  async delete(id: string, expectedVersions: readonly number[], context: WriteContext = {}): Promise<DeleteResult> {
+  async delete(id: string, expectedVersions: readonly number[]): Promise<DeleteResult> {
     // One statement, so one transaction: the tombstone and its outbox event commit together.
     const { rowCount } = await this.#pool.query(
       `with deleted as (
@@ -120,13 +115,13 @@ export class PgOrderStore implements OrderStore {
           where id = $1 and version = any($2::integer[]) and deleted_at is null
           returning id, version, deleted_at
        ), event as (
-         insert into outbox (id, topic, type, data, correlation_id)
+         insert into outbox (id, topic, type, data, trace_context)
            select gen_random_uuid(), $3, $3,
                   jsonb_build_object('orderId', id, 'version', version, 'deletedAt', deleted_at), $4
              from deleted
        )
        select id from deleted`,
-      [id, expectedVersions, DELETED_EVENT, context.correlationId ?? randomUUID()],
+      [id, expectedVersions, DELETED_EVENT, traceContextColumn()],
     );
     if (rowCount === 1) return { kind: 'deleted' };
     return this.#missOrMismatch(id);

@@ -13,12 +13,13 @@ export interface Names {
 
 export interface Received {
   id: string | undefined;
-  correlationId: string | undefined;
+  /** The W3C traceparent header the message carried. */
+  traceparent: string | undefined;
   body: string;
 }
 
 export interface BrokerClient {
-  send(command: { id: string; body: unknown; correlationId?: string }): Promise<void>;
+  send(command: { id: string; body: unknown; traceparent?: string }): Promise<void>;
   /** Events published since the client opened (RabbitMQ) or kept by the stream (NATS). */
   events(): Promise<Received[]>;
   deadLetters(): Promise<Received[]>;
@@ -41,7 +42,7 @@ export async function openBrokerClient(names: Names): Promise<BrokerClient> {
     for (let message = await channel.get(queue, { noAck: true }); message !== false; message = await channel.get(queue, { noAck: true })) {
       received.push({
         id: message.properties.messageId as string | undefined,
-        correlationId: message.properties.correlationId as string | undefined,
+        traceparent: message.properties.headers?.traceparent as string | undefined,
         body: message.content.toString('utf8'),
       });
     }
@@ -49,11 +50,9 @@ export async function openBrokerClient(names: Names): Promise<BrokerClient> {
   };
   return {
     async send(command) {
-      const correlationId = command.correlationId ?? `corr-${command.id}`;
       channel.sendToQueue(names.commands, encode(command.body), {
         messageId: command.id,
-        correlationId,
-        headers: { 'x-correlation-id': correlationId },
+        headers: command.traceparent === undefined ? {} : { traceparent: command.traceparent },
         persistent: true,
       });
       await channel.waitForConfirms();

@@ -13,14 +13,13 @@ function delivery(body: unknown, overrides: Partial<Delivery> = {}): Delivery {
   return {
     body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
     messageId: undefined,
-    correlationId: 'corr-1',
     deliveryCount: 1,
     ...overrides,
   };
 }
 
 describe('createCommandConsumer', () => {
-  const seen: Array<{ data: unknown; messageId: string; correlationId: string }> = [];
+  const seen: Array<{ data: unknown; messageId: string; deliveryCount: number }> = [];
   const consumer = createCommandConsumer({
     logger,
     retry,
@@ -32,15 +31,20 @@ describe('createCommandConsumer', () => {
         async handle(data, context) {
           if (data.n === 13) throw new Error('database unavailable');
           if (data.n < 0) throw new PermanentCommandError('negative');
-          seen.push({ data, messageId: context.messageId, correlationId: context.correlationId });
+          if (data.n === 0) return context.alreadyApplied();
+          seen.push({ data, messageId: context.messageId, deliveryCount: context.deliveryCount });
         },
       }),
     },
   });
 
-  it('hands valid commands to their handler with the id and correlation id, then acks', async () => {
+  it('hands valid commands to their handler with the id and delivery count, then acks', async () => {
     assert.deepEqual(await consumer(delivery({ id: 'm-1', type: 'add', data: { n: 2 } }, { messageId: 'm-1' })), { kind: 'ack' });
-    assert.deepEqual(seen.at(-1), { data: { n: 2 }, messageId: 'm-1', correlationId: 'corr-1' });
+    assert.deepEqual(seen.at(-1), { data: { n: 2 }, messageId: 'm-1', deliveryCount: 1 });
+  });
+
+  it('acknowledges a command its handler found applied before, marked as a duplicate', async () => {
+    assert.deepEqual(await consumer(delivery({ id: 'm-0', type: 'add', data: { n: 0 } }, { messageId: 'm-0' })), { kind: 'ack', duplicate: true });
   });
 
   for (const [what, body] of [

@@ -49,7 +49,7 @@ describe('/orders/:id/adjustments', () => {
     await pool?.end();
   });
 
-  const context = (messageId: string, finalAttempt = false): CommandContext => ({ messageId, correlationId: 'corr', deliveryCount: 1, finalAttempt, logger: silentLogger });
+  const context = (messageId: string, finalAttempt = false): CommandContext => ({ messageId, deliveryCount: 1, finalAttempt, logger: silentLogger, alreadyApplied: () => undefined });
 
   async function create(quantity: number): Promise<{ id: string; etag: string }> {
     const response = await app.inject({ method: 'POST', url: '/orders', headers: json, payload: { name: 'n', quantity } });
@@ -125,8 +125,8 @@ describe('/orders/:id/adjustments', () => {
 
   it('a command that overtakes its predecessor waits (is retried) until that one applied', async () => {
     const { id } = await create(0);
-    const predecessor = { id: randomUUID(), type: 'adjust', data: { orderId: id, delta: 1, expectedVersion: 1 }, correlationId: 'c' };
-    const successor = { id: randomUUID(), type: 'adjust', data: { orderId: id, delta: 2, expectedVersion: 2 }, correlationId: 'c' };
+    const predecessor = { id: randomUUID(), type: 'adjust', data: { orderId: id, delta: 1, expectedVersion: 1 } };
+    const successor = { id: randomUUID(), type: 'adjust', data: { orderId: id, delta: 2, expectedVersion: 2 } };
     await assert.rejects(handle(successor), /is at version 1, not yet 2/, 'arrived first: retried later');
     await handle(predecessor);
     await handle(successor); // the redelivery

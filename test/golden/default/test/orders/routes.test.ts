@@ -6,9 +6,11 @@ import { createPool, pingDatabase, type Pool } from '../../src/db/pool.ts';
 import type { App } from '../../src/http/app.ts';
 import { PgOrderStore } from '../../src/orders/store.ts';
 import { databaseUrl, silentLogger, startedLifecycle, testApp } from '../helpers.ts';
+import { useTestTracing } from '../telemetry/test-tracing.ts';
 
 const json = { 'content-type': 'application/json' };
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+const tracing = useTestTracing();
 
 describe('/orders', () => {
   let pool: Pool;
@@ -193,22 +195,23 @@ describe('/orders', () => {
     assert.deepEqual(after.rows, [{ name: 'doomed', version: 2, deleted: true }]);
   });
 
-  it('writes the order.deleted event to the outbox with the delete, carrying the request id', async () => {
+  it('writes the order.deleted event to the outbox with the delete, carrying the request\'s trace', async () => {
     const id = (await create()).json().id;
-    const deleted = await app.inject({
-      method: 'DELETE',
-      url: `/orders/${id}`,
-      headers: { 'if-match': '"1"', 'x-request-id': `delete-${id}` },
+    const request = await tracing.tracer.startActiveSpan('DELETE', async (span) => {
+      const response = await app.inject({ method: 'DELETE', url: `/orders/${id}`, headers: { 'if-match': '"1"' } });
+      span.end();
+      return { response, span: span.spanContext() };
     });
+    const deleted = request.response;
     assert.equal(deleted.statusCode, 204);
     const { rows } = await pool.query(
-      "select topic, type, data, correlation_id from outbox where type = 'order.deleted' and data->>'orderId' = $1",
+      "select topic, type, data, trace_context from outbox where type = 'order.deleted' and data->>'orderId' = $1",
       [id],
     );
     assert.equal(rows.length, 1);
     assert.equal(rows[0].topic, 'order.deleted');
     assert.equal(rows[0].data.version, 2);
-    assert.equal(rows[0].correlation_id, `delete-${id}`);
+    assert.equal(rows[0].trace_context.traceparent, `00-${request.span.traceId}-${request.span.spanId}-01`);
     const stale = await app.inject({ method: 'DELETE', url: `/orders/${id}`, headers: { 'if-match': '"2"' } });
     assert.equal(stale.statusCode, 404);
     const again = await pool.query("select 1 from outbox where type = 'order.deleted' and data->>'orderId' = $1", [id]);

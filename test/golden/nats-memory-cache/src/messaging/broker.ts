@@ -6,19 +6,24 @@
 
 export type DeliverySemantics = 'at-least-once' | 'at-most-once';
 
+/** W3C trace context headers (traceparent, tracestate) of a message; empty when untraced. */
+export type TraceCarrier = Readonly<Record<string, string>>;
+
 /** One delivery as the broker handed it over, before the body is parsed. */
 export interface Delivery {
   body: Buffer;
   /** AMQP messageId / Nats-Msg-Id; undefined when the publisher set none. */
   messageId: string | undefined;
-  correlationId: string | undefined;
   /** 1 on the first delivery, counting redeliveries where the broker tells. */
   deliveryCount: number;
+  /** The sender's trace context, from the message headers. */
+  traceContext?: TraceCarrier;
 }
 
 /** What the consumer decided; at-least-once adapters settle the delivery accordingly. */
 export type Outcome =
-  | { kind: 'ack' }
+  /** duplicate: the command was applied before (its id is in the inbox); acknowledged all the same. */
+  | { kind: 'ack'; duplicate?: true }
   | { kind: 'retry'; reason: string; delayMs: number }
   | { kind: 'dead-letter'; reason: string };
 
@@ -31,7 +36,8 @@ export interface OutboundMessage {
   id: string;
   type: string;
   data: unknown;
-  correlationId: string;
+  /** Sent as message headers, so the consumer's span continues this trace (the messages' correlation). */
+  traceContext?: TraceCarrier;
 }
 
 /** A command for this service's own queue (e.g. accepted over HTTP, worked off by a consumer). */

@@ -14,7 +14,6 @@ import { parseEnvelope } from './envelope.ts';
 export interface CommandContext {
   /** The command's id: the key of the inbox, so a redelivered command is applied once. */
   messageId: string;
-  correlationId: string;
   deliveryCount: number;
   /**
    * True when a failure now is final: no redelivery follows (at-most-once, or the delivery limit
@@ -22,6 +21,8 @@ export interface CommandContext {
    */
   finalAttempt: boolean;
   logger: Logger;
+  /** The handler found the command applied before (a redelivery): it is acknowledged and counted as a duplicate. */
+  alreadyApplied(): void;
 }
 
 export interface CommandHandler<S extends TSchema = TSchema> {
@@ -66,8 +67,8 @@ export function createCommandConsumer(options: ConsumerOptions): DeliveryHandler
   // parsing the command. A Map, so a type like "__proto__" finds nothing.
   const byType = new Map(Object.entries(handlers).map(([type, handler]) => [type, { handler, validator: Compile(handler.schema) }]));
   return async (delivery: Delivery): Promise<Outcome> => {
-    const correlationId = delivery.correlationId ?? delivery.messageId ?? 'none';
-    const log = logger.child({ correlationId, messageId: delivery.messageId, deliveryCount: delivery.deliveryCount });
+    // The sender's trace, not an id of its own, correlates these lines (trace_id, when traced).
+    const log = logger.child({ messageId: delivery.messageId, deliveryCount: delivery.deliveryCount });
     const parsed = parseEnvelope(delivery.body, delivery.messageId);
     if (!parsed.ok) {
       log.warn({ reason: parsed.reason }, 'poison command: dead-lettered');
@@ -87,16 +88,19 @@ export function createCommandConsumer(options: ConsumerOptions): DeliveryHandler
       log.warn({ type: envelope.type, reason }, 'poison command: dead-lettered');
       return { kind: 'dead-letter', reason };
     }
+    let duplicate = false;
     try {
       await handler.handle(envelope.data, {
         messageId: envelope.id,
-        correlationId,
         deliveryCount: delivery.deliveryCount,
         finalAttempt: semantics === 'at-most-once' || delivery.deliveryCount >= maxDeliveries,
         logger: log.child({ type: envelope.type }),
+        alreadyApplied: () => {
+          duplicate = true;
+        },
       });
       log.debug({ type: envelope.type }, 'command handled');
-      return { kind: 'ack' };
+      return duplicate ? { kind: 'ack', duplicate: true } : { kind: 'ack' };
     } catch (error) {
       if (error instanceof PermanentCommandError) {
         log.warn({ type: envelope.type, reason: error.message }, 'command rejected: dead-lettered');

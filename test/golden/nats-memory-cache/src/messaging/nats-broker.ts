@@ -39,6 +39,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { unreachableWarning, type Logger } from '../logger.ts';
+import { currentTraceCarrier, traceHeadersOf } from '../telemetry/messaging.ts';
 import type {
   Broker,
   ConsumerProgress,
@@ -73,9 +74,6 @@ export interface NatsBrokerOptions {
 }
 
 export const MESSAGE_ID_HEADER = 'Nats-Msg-Id';
-export const CORRELATION_ID_HEADER = 'Correlation-Id';
-/** Also accepted on incoming commands, from producers that follow the HTTP habit. */
-const ALTERNATIVE_CORRELATION_ID_HEADER = 'X-Correlation-Id';
 export const DEAD_LETTER_HEADERS = {
   reason: 'Dead-Letter-Reason',
   subject: 'Dead-Letter-Original-Subject',
@@ -207,7 +205,8 @@ export class NatsBroker implements Broker {
   async #publishTo(subject: string, streamName: string, message: OutboundCommand): Promise<void> {
     const { js } = this.#require();
     const headers = natsHeaders();
-    headers.set(CORRELATION_ID_HEADER, message.correlationId);
+    // W3C trace context (traceparent, tracestate): the consumer continues the sender's trace.
+    for (const [name, value] of Object.entries(message.traceContext ?? currentTraceCarrier())) headers.set(name, value);
     const body = JSON.stringify({ id: message.id, type: message.type, data: message.data });
     const ack = await js.publish(subject, body, {
       msgID: message.id,
@@ -610,8 +609,8 @@ function toDelivery(msg: JsMsg): Delivery {
   return {
     body: Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength),
     messageId: header(msg.headers, MESSAGE_ID_HEADER),
-    correlationId: header(msg.headers, CORRELATION_ID_HEADER) ?? header(msg.headers, ALTERNATIVE_CORRELATION_ID_HEADER),
     deliveryCount: msg.info.deliveryCount,
+    traceContext: traceHeadersOf((name) => header(msg.headers, name)),
   };
 }
 

@@ -38,7 +38,6 @@ export interface AdjustmentRequest {
   delta: number;
   /** Versions the client's If-Match allows. */
   expectedVersions: readonly number[];
-  correlationId: string;
   /** A client-chosen id (Idempotency-Key): submitting it again returns the same adjustment. */
   idempotencyKey?: string;
 }
@@ -116,7 +115,6 @@ export class PgAdjustmentQueue implements AdjustmentQueue {
         id,
         type: COMMAND_TYPE,
         data: { orderId: request.orderId, delta: request.delta, expectedVersion: current.version },
-        correlationId: request.correlationId,
       });
       await client.query('commit');
       this.#onEnqueued();

@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import { Type, type Static } from 'typebox';
 import { commandHandler, PermanentCommandError, type CommandContext, type CommandHandler } from '../messaging/consumer.ts';
-import { enqueueEvent } from '../messaging/outbox.ts';
+import { enqueueEvent, traceContextColumn } from '../messaging/outbox.ts';
 
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
@@ -95,7 +95,7 @@ async function adjustCurrent(pool: pg.Pool, data: Adjust, context: CommandContex
            where t.deleted_at is null
          returning quantity, version
        ), event as (
-         insert into outbox (id, topic, type, data, correlation_id)
+         insert into outbox (id, topic, type, data, trace_context)
            select gen_random_uuid(), $5, $5,
                   jsonb_build_object('orderId', $2::text, 'delta', $4::integer, 'quantity', quantity,
                                      'version', version, 'commandId', $1::text),
@@ -103,7 +103,7 @@ async function adjustCurrent(pool: pg.Pool, data: Adjust, context: CommandContex
              from changed
        )
        select quantity, version from changed`,
-      values: [context.messageId, data.orderId, `order ${data.orderId}`, data.delta, ADJUSTED_EVENT, context.correlationId],
+      values: [context.messageId, data.orderId, `order ${data.orderId}`, data.delta, ADJUSTED_EVENT, traceContextColumn()],
     }));
   } catch (error) {
     if ((error as { code?: string }).code === CHECK_VIOLATION) {
@@ -115,6 +115,7 @@ async function adjustCurrent(pool: pg.Pool, data: Adjust, context: CommandContex
   if (row === undefined) {
     // Nothing changed: the command id was seen before, or the order is a tombstone (deleted
     // while the command was on its way; the command id is recorded, so a redelivery stays a no-op).
+    context.alreadyApplied();
     context.logger.info('duplicate command, or its order was deleted: nothing to apply');
     return false;
   }
@@ -133,6 +134,7 @@ async function adjustAtVersion(pool: pg.Pool, data: Adjust & { expectedVersion: 
     const received = await client.query('insert into inbox (message_id) values ($1) on conflict do nothing', [context.messageId]);
     if (received.rowCount === 0) {
       await client.query('commit');
+      context.alreadyApplied();
       context.logger.info('duplicate command: already applied');
       return false;
     }
@@ -166,7 +168,6 @@ async function adjustAtVersion(pool: pg.Pool, data: Adjust & { expectedVersion: 
       topic: ADJUSTED_EVENT,
       type: ADJUSTED_EVENT,
       data: { orderId: data.orderId, delta: data.delta, quantity: row.quantity, version: row.version, commandId: context.messageId },
-      correlationId: context.correlationId,
     });
     await client.query(
       `update command_status set status = 'done', result_version = $2, updated_at = now() where id = $1 and status = 'pending'`,

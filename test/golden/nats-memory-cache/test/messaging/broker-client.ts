@@ -14,12 +14,13 @@ export interface Names {
 
 export interface Received {
   id: string | undefined;
-  correlationId: string | undefined;
+  /** The W3C traceparent header the message carried. */
+  traceparent: string | undefined;
   body: string;
 }
 
 export interface BrokerClient {
-  send(command: { id: string; body: unknown; correlationId?: string }): Promise<void>;
+  send(command: { id: string; body: unknown; traceparent?: string }): Promise<void>;
   /** Events published since the client opened (RabbitMQ) or kept by the stream (NATS). */
   events(): Promise<Received[]>;
   deadLetters(): Promise<Received[]>;
@@ -45,7 +46,7 @@ export async function openBrokerClient(names: Names): Promise<BrokerClient> {
         got += 1;
         received.push({
           id: message.headers?.get('Nats-Msg-Id') || undefined,
-          correlationId: message.headers?.get('Correlation-Id') || message.headers?.get('X-Correlation-Id') || undefined,
+          traceparent: message.headers?.get('traceparent') || undefined,
           body: message.string(),
         });
       }
@@ -55,9 +56,7 @@ export async function openBrokerClient(names: Names): Promise<BrokerClient> {
   return {
     async send(command) {
       const h = natsHeaders();
-      const correlationId = command.correlationId ?? `corr-${command.id}`;
-      h.set('Correlation-Id', correlationId);
-      h.set('X-Correlation-Id', correlationId);
+      if (command.traceparent !== undefined) h.set('traceparent', command.traceparent);
       await js.publish(names.commands, encode(command.body), { msgID: command.id, headers: h });
     },
     events: () => read(`${names.events}.any`, `${names.events}.>`),

@@ -11,7 +11,8 @@ import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/t
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { pino } from 'pino';
 import type { Delivery, DeliveryHandler, DeliverySemantics, Outcome } from '../../src/messaging/broker.ts';
-import { CORRELATION_ID_HEADER, DEAD_LETTER_HEADERS, NatsBroker, natsNamesFor, serversAndCredentials } from '../../src/messaging/nats-broker.ts';
+import { DEAD_LETTER_HEADERS, NatsBroker, natsNamesFor, serversAndCredentials } from '../../src/messaging/nats-broker.ts';
+import { useTestTracing } from '../telemetry/test-tracing.ts';
 
 const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 const RUN = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -64,9 +65,15 @@ function fixture(
   return { broker, names: natsNamesFor(service), ...subjects };
 }
 
-async function sendCommand(subject: string, id: string, type = 'adjust', data: unknown = { delta: 1 }, correlationId = `corr-${id}`) {
+// Registers W3C propagation, as the service does when tracing is on.
+useTestTracing();
+
+/** A W3C traceparent whose trace id is the command id without dashes. */
+const traceparentOf = (id: string) => `00-${id.replaceAll('-', '')}-00f067aa0ba902b7-01`;
+
+async function sendCommand(subject: string, id: string, type = 'adjust', data: unknown = { delta: 1 }) {
   const headers = natsHeaders();
-  headers.set(CORRELATION_ID_HEADER, correlationId);
+  headers.set('traceparent', traceparentOf(id));
   return js.publish(subject, JSON.stringify({ id, type, data }), { msgID: id, headers });
 }
 
@@ -153,7 +160,8 @@ describe('NatsBroker (JetStream)', () => {
   it('publishes events with the id as Nats-Msg-Id, so a repeated publish is stored once', async () => {
     const fx = fixture();
     await fx.broker.connect();
-    const event = { topic: 'item.adjusted', id: randomUUID(), type: 'item.adjusted', data: { quantity: 3 }, correlationId: 'corr-1' };
+    const traceparent = traceparentOf(randomUUID());
+    const event = { topic: 'item.adjusted', id: randomUUID(), type: 'item.adjusted', data: { quantity: 3 }, traceContext: { traceparent } };
     await fx.broker.publish(event);
     await fx.broker.publish(event);
     const stored = await streamMessages(fx.names.eventsStream);
@@ -161,7 +169,7 @@ describe('NatsBroker (JetStream)', () => {
     const [message] = stored;
     assert.equal(message?.subject, `${fx.eventsSubject}.item.adjusted`);
     assert.equal(message?.header.get('Nats-Msg-Id'), event.id);
-    assert.equal(message?.header.get(CORRELATION_ID_HEADER), 'corr-1');
+    assert.equal(message?.header.get('traceparent'), traceparent);
     assert.deepEqual(message?.json(), { id: event.id, type: event.type, data: event.data });
   });
 
@@ -196,7 +204,7 @@ describe('NatsBroker (JetStream)', () => {
     await fx.broker.deleteTopology(); // nothing left to delete is fine
   });
 
-  it('delivers commands with id, correlation id and delivery count, and acks them', async () => {
+  it('delivers commands with id, trace context and delivery count, and acks them', async () => {
     const fx = fixture();
     await fx.broker.connect();
     const ids = Array.from({ length: 20 }, () => randomUUID());
@@ -210,7 +218,7 @@ describe('NatsBroker (JetStream)', () => {
     await waitFor('every command acknowledged', () => drained(fx));
     assert.deepEqual(deliveries.map((delivery) => delivery.messageId).sort(), [...ids].sort());
     assert.ok(deliveries.every((delivery) => delivery.deliveryCount === 1));
-    assert.ok(deliveries.every((delivery) => delivery.correlationId === `corr-${delivery.messageId}`));
+    assert.ok(deliveries.every((delivery) => delivery.traceContext?.traceparent === traceparentOf(delivery.messageId ?? '')));
     await fx.broker.ready(AbortSignal.timeout(1_000));
     const progress = fx.broker.progress();
     assert.equal(progress.inFlight, 0);
@@ -223,7 +231,7 @@ describe('NatsBroker (JetStream)', () => {
     const { deliveries, handler } = recording(() => ({ kind: 'retry', reason: 'database unavailable', delayMs: 150 }));
     await fx.broker.consume(handler);
     const id = randomUUID();
-    await sendCommand(fx.commandsSubject, id, 'adjust', { delta: 1 }, 'corr-retry');
+    await sendCommand(fx.commandsSubject, id, 'adjust', { delta: 1 });
     await waitFor('the message in dead-letter', async () => (await jsm.streams.info(fx.names.deadLetterStream)).state.messages === 1);
     await waitFor('the command settled', () => drained(fx));
     assert.deepEqual(deliveries.map((delivery) => delivery.deliveryCount), [1, 2, 3]);
@@ -234,7 +242,7 @@ describe('NatsBroker (JetStream)', () => {
     const [dead] = await streamMessages(fx.names.deadLetterStream);
     assert.equal(dead?.subject, fx.deadLetterSubject);
     assert.match(dead?.header.get(DEAD_LETTER_HEADERS.reason) ?? '', /3 deliveries: database unavailable/);
-    assert.equal(dead?.header.get(CORRELATION_ID_HEADER), 'corr-retry');
+    assert.equal(dead?.header.get('traceparent'), traceparentOf(id), 'the dead letter keeps the original headers');
     assert.equal(dead?.header.get(DEAD_LETTER_HEADERS.subject), fx.commandsSubject);
     assert.deepEqual((dead?.json() as { id: string }).id, id);
     await sleep(300);
@@ -391,7 +399,7 @@ describe('NatsBroker (JetStream)', () => {
     const restarted = await tcpProxy(target.hostname, Number(target.port || 4222), proxy.port);
     try {
       await waitFor('readiness to recover', async () => fx.broker.ready(AbortSignal.timeout(300)).then(() => true, () => false), 8_000);
-      await fx.broker.publish({ topic: 'item.adjusted', id: randomUUID(), type: 'item.adjusted', data: {}, correlationId: 'c' });
+      await fx.broker.publish({ topic: 'item.adjusted', id: randomUUID(), type: 'item.adjusted', data: {} });
     } finally {
       await fx.broker.close();
       await restarted.stop();

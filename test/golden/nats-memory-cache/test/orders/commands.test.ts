@@ -13,11 +13,14 @@ import { PermanentCommandError, type CommandContext } from '../../src/messaging/
 import { OutboxRelay } from '../../src/messaging/outbox.ts';
 import { orderCommandHandlers } from '../../src/orders/commands.ts';
 import { databaseUrl, silentLogger } from '../helpers.ts';
+import { useTestTracing } from '../telemetry/test-tracing.ts';
+
+const tracing = useTestTracing();
 
 describe('order commands', () => {
   let pool: Pool;
   let committed = 0;
-  const context = (messageId: string): CommandContext => ({ messageId, correlationId: `corr-${messageId}`, deliveryCount: 1, finalAttempt: false, logger: silentLogger });
+  const context = (messageId: string): CommandContext => ({ messageId, deliveryCount: 1, finalAttempt: false, logger: silentLogger, alreadyApplied: () => undefined });
 
   before(async () => {
     pool = createPool({ url: databaseUrl(), poolMax: 4, statementTimeoutMs: 5_000, connectTimeoutMs: 5_000, migrateOnStart: true }, silentLogger);
@@ -32,26 +35,30 @@ describe('order commands', () => {
   const quantityOf = async (id: string) =>
     (await pool.query<{ quantity: number }>('select quantity from "orders" where id = $1', [id])).rows[0]?.quantity;
   const eventsFor = async (id: string) =>
-    (await pool.query<{ type: string; data: { delta: number; quantity: number; commandId: string }; correlation_id: string }>(
-      "select type, data, correlation_id from outbox where data->>'orderId' = $1 order by created_at",
+    (await pool.query<{ type: string; data: { delta: number; quantity: number; commandId: string }; trace_context: { traceparent: string } | null }>(
+      "select type, data, trace_context from outbox where data->>'orderId' = $1 order by created_at",
       [id],
     )).rows;
 
-  it('adjust creates the order, adds delta once per command id and writes one event per change', async () => {
+  it('adjust creates the order, adds delta once per command id and writes one event per change, in the command\'s trace', async () => {
     const { adjust } = handlers();
     assert.ok(adjust);
     const id = randomUUID();
     const [first, second] = [randomUUID(), randomUUID()];
     await adjust.handle({ orderId: id, delta: 2 }, context(first));
     await adjust.handle({ orderId: id, delta: 2 }, context(first)); // a redelivery
-    await adjust.handle({ orderId: id, delta: 3 }, context(second));
+    const consumerSpan = await tracing.tracer.startActiveSpan('process', async (span) => {
+      await adjust.handle({ orderId: id, delta: 3 }, context(second));
+      span.end();
+      return span.spanContext();
+    });
     assert.equal(await quantityOf(id), 5);
     const events = await eventsFor(id);
     assert.deepEqual(
-      events.map((event) => [event.type, event.data.delta, event.data.quantity, event.data.commandId, event.correlation_id]),
+      events.map((event) => [event.type, event.data.delta, event.data.quantity, event.data.commandId, event.trace_context?.traceparent ?? null]),
       [
-        ['order.adjusted', 2, 2, first, `corr-${first}`],
-        ['order.adjusted', 3, 5, second, `corr-${second}`],
+        ['order.adjusted', 2, 2, first, null],
+        ['order.adjusted', 3, 5, second, `00-${consumerSpan.traceId}-${consumerSpan.spanId}-01`],
       ],
     );
     assert.equal(committed, 2);
@@ -80,10 +87,14 @@ describe('order commands', () => {
     assert.equal((await pool.query('select 1 from inbox where message_id = $1', [messageId])).rowCount, 0);
   });
 
-  it('the outbox relay deletes events only once the broker confirmed them', async () => {
+  it('the outbox relay deletes events only once the broker confirmed them, and publishes them in the writer\'s trace', async () => {
     const id = randomUUID();
     const { adjust } = handlers();
-    await adjust?.handle({ orderId: id, delta: 1 }, context(randomUUID()));
+    const writer = await tracing.tracer.startActiveSpan('process', async (span) => {
+      await adjust?.handle({ orderId: id, delta: 1 }, context(randomUUID()));
+      span.end();
+      return span.spanContext();
+    });
     const published: OutboundMessage[] = [];
     let failing = true;
     const relay = new OutboxRelay({
@@ -107,5 +118,7 @@ describe('order commands', () => {
     const event = published.find((message) => (message.data as { orderId: string }).orderId === id);
     assert.ok(event);
     assert.equal(event.topic, 'order.adjusted');
+    // The consumer of the event continues the trace of the transaction that wrote it.
+    assert.match(event.traceContext?.traceparent ?? '', new RegExp(`^00-${writer.traceId}-[0-9a-f]{16}-01$`));
   });
 });

@@ -13,8 +13,10 @@ import { ordersRoutes } from '../orders/routes.ts';
 import { AccessLogController } from './access-log.ts';
 import { registerErrorHandling, registerNotFound } from './errors.ts';
 import { createMetrics, registerMetrics, type Metrics } from './metrics.ts';
+import { registerOpenApi } from './openapi.ts';
 import { probeRoutes } from './probes.ts';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.ts';
+import { nameServerSpansByRoute } from '../telemetry/http-route.ts';
 
 export interface AppDependencies {
   logger: FastifyBaseLogger;
@@ -40,6 +42,7 @@ export async function buildApp(deps: AppDependencies) {
   });
 
   registerErrorHandling(app);
+  await registerOpenApi(app);
   await app.register(probeRoutes, { lifecycle: deps.lifecycle });
   await app.register((service) => serviceRoutes(service, deps));
   return app;
@@ -56,6 +59,7 @@ async function serviceRoutes(app: FastifyInstance, deps: AppDependencies): Promi
     done(null, payload);
   });
   registerNotFound(app);
+  nameServerSpansByRoute(app);
   const metrics = deps.metrics ?? createMetrics();
   registerMetrics(app, metrics);
   await app.register(ordersRoutes);

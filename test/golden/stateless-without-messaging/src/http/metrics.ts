@@ -8,11 +8,17 @@ export interface Metrics {
   httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
 }
 
+const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** A registry of its own, so several apps in one process (tests) never collide. */
 export function createMetrics(): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service: SERVICE_NAME });
   collectDefaultMetrics({ register: registry });
+  // Gauges that prom-client names like counters, which `promtool check metrics` rejects (and
+  // rate() on them would be nonsense); each is the sum of its per-type family, e.g.
+  // sum(nodejs_active_handles).
+  for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
   const httpRequestDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Duration of HTTP requests in seconds, by route template, method and status code',
