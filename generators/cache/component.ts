@@ -14,6 +14,19 @@ export const component: Component = {
   packageJson: (context) => ({ dependencies: context.cacheRedis ? pinned('ioredis', '@opentelemetry/instrumentation-ioredis') : pinned('lru-cache') }),
   // Decision records are the team's once written: upgrades refresh them only while unedited.
   userOwnedPaths: () => ['docs/adr/'],
+  backingServices: (context) =>
+    context.cacheRedis
+      ? [
+          {
+            composeService: 'redis',
+            title: 'Redis',
+            port: 6379,
+            egressComment: ['Redis (the read cache). Narrow the destination once you know where it runs.'],
+            localEnvironment: ['REDIS_URL=redis://127.0.0.1:6379'],
+            neededOnHost: true,
+          },
+        ]
+      : [],
   addable: {
     choices: ['cache'],
     presentIn: (spec) => spec.cache !== 'none',

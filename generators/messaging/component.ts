@@ -16,6 +16,31 @@ export const component: Component = {
       ? { dependencies: pinned('@nats-io/transport-node', '@nats-io/jetstream') }
       : { dependencies: pinned('amqplib') },
   userOwnedPaths: (context) => [`src/${context.resourcePlural}/commands.ts`, `test/${context.resourcePlural}/commands.test.ts`, 'docs/adr/'],
+  backingServices: (context) =>
+    context.brokerNats
+      ? [
+          {
+            composeService: 'nats',
+            title: 'NATS with JetStream',
+            port: 4222,
+            egressComment: ['The message broker (NATS client port). Narrow the destination once you know where it runs.'],
+            localEnvironment: ['NATS_URL=nats://127.0.0.1:4222'],
+            neededOnHost: true,
+          },
+        ]
+      : context.brokerRabbitmq
+        ? [
+            {
+              composeService: 'rabbitmq',
+              title: 'RabbitMQ',
+              port: 5672,
+              egressComment: ['The message broker (RabbitMQ, AMQP). Narrow the destination once you know where it runs.'],
+              // RabbitMQ's own default user, which compose's broker keeps: a broker the developer already runs works as is.
+              localEnvironment: ['AMQP_URL=amqp://guest:guest@127.0.0.1:5672'],
+              neededOnHost: true,
+            },
+          ]
+        : [],
   addable: {
     choices: ['messaging', 'broker'],
     presentIn: (spec) => spec.messaging !== 'none',

@@ -16,6 +16,23 @@ export const component: Component = {
         }
       : {},
   userOwnedPaths: (context) => [`src/${context.resourcePlural}/`, `test/${context.resourcePlural}/`, ...(context.storagePostgres ? ['migrations/'] : [])],
+  backingServices: (context) =>
+    context.storagePostgres
+      ? [
+          {
+            composeService: 'postgres',
+            title: 'PostgreSQL',
+            port: 5432,
+            egressComment: ['PostgreSQL, in or outside the cluster. Narrow the destination (namespaceSelector or', 'ipBlock of the database subnet) once you know where it runs.'],
+            // Without DATABASE_URL the service runs on the embedded PostgreSQL (ADR 0006): the line says how to use compose's server instead.
+            localEnvironment: [
+              "# Unset: the embedded PostgreSQL. For compose's server: docker compose up -d postgres, then uncomment:",
+              `# DATABASE_URL=postgres://${context.nameSnake}:${context.nameSnake}-local@127.0.0.1:5432/${context.nameSnake}`,
+            ],
+            neededOnHost: false,
+          },
+        ]
+      : [],
   addable: {
     choices: ['storage'],
     presentIn: (spec) => spec.storage !== 'none',

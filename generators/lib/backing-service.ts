@@ -1,0 +1,20 @@
+/**
+ * A server the generated service talks to (a database, a cache, a broker), declared as data by
+ * the component that brings it. Shared files loop over the merged list instead of asking which
+ * component is present: the NetworkPolicy's egress, `.env.development`, the compose services the
+ * quick start starts and the CLI's next steps.
+ */
+export interface BackingService {
+  /** compose.yaml's service name, and what `docker compose up -d` starts. */
+  composeService: string;
+  /** How people name it in a sentence. */
+  title: string;
+  /** Client port the pods open connections to: one NetworkPolicy egress rule. */
+  port: number;
+  /** The egress rule's comment, one line per entry. */
+  egressComment: readonly string[];
+  /** `.env.development` lines: where `npm run dev` and `npm test` find it locally. */
+  localEnvironment: readonly string[];
+  /** Whether `npm run dev` and `npm test` need it running (PostgreSQL runs embedded instead). */
+  neededOnHost: boolean;
+}
