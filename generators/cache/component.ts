@@ -1,4 +1,5 @@
 import type { Component } from '../lib/component.js';
+import { secretEnv } from '../lib/backing-service.js';
 import { pinned } from '../lib/service-versions.js';
 
 /**
@@ -27,6 +28,8 @@ export const component: Component = {
           },
         ]
       : [],
+  deploymentEnv: (context) =>
+    context.cacheRedis ? [secretEnv('REDIS_URL', 'The Secret is not part of these manifests; see README "Cache secret".', { name: `${context.name}-cache`, key: 'url' })] : [],
   addable: {
     choices: ['cache'],
     presentIn: (spec) => spec.cache !== 'none',

@@ -18,3 +18,22 @@ export interface BackingService {
   /** Whether `npm run dev` and `npm test` need it running (PostgreSQL runs embedded instead). */
   neededOnHost: boolean;
 }
+
+/** One `env` entry of the Deployment's container: a literal value or a key of a Secret. */
+export interface DeploymentEnvVar {
+  name: string;
+  /** Said above the entry ('' for none). */
+  comment: string;
+  /** The literal value ('' when it comes from a Secret). */
+  value: string;
+  secret: { name: string; key: string; optional: boolean } | null;
+}
+
+/** A Secret-backed variable; the Secret itself is not part of the manifests (the README says how to create it). */
+export function secretEnv(name: string, comment: string, secret: { name: string; key: string; optional?: boolean }): DeploymentEnvVar {
+  return { name, comment, value: '', secret: { optional: false, ...secret } };
+}
+
+export function literalEnv(name: string, value: string, comment = ''): DeploymentEnvVar {
+  return { name, comment, value, secret: null };
+}

@@ -1,4 +1,4 @@
-import type { BackingService } from './backing-service.js';
+import type { BackingService, DeploymentEnvVar } from './backing-service.js';
 import type { SettingsContext } from './service-settings.js';
 import type { ChoiceKey, ServiceSpec, TemplateContext } from './spec.js';
 
@@ -30,6 +30,8 @@ export interface Component {
   userOwnedPaths?(context: TemplateContext): string[];
   /** Servers this component's code connects to; shared files (egress, .env.development, compose up) loop over them. */
   backingServices?(context: SettingsContext): BackingService[];
+  /** Variables the Deployment's container sets beyond the ConfigMap (credentials from Secrets, production overrides). */
+  deploymentEnv?(context: SettingsContext): DeploymentEnvVar[];
   /** Present when `microforge add <id>` can add this component to an existing repo. */
   addable?: AddableComponent;
 }

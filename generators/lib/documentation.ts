@@ -3,7 +3,8 @@
  * the file ownership come from: the configuration table (service-settings.ts), the quick-start
  * commands (also the CLI's "Next:" list) and the paths that belong to the user.
  */
-import type { BackingService } from './backing-service.js';
+import type { BackingService, DeploymentEnvVar } from './backing-service.js';
+import type { Component } from './component.js';
 import { COMPONENTS } from './components.js';
 import { serviceSettingsFor, settingsTableRows, type SettingsContext } from './service-settings.js';
 
@@ -20,14 +21,25 @@ export interface DocumentationContext {
   localEnvironmentFile: boolean;
   /** Servers the service connects to, from the components' declarations (generators/<component>/component.ts). */
   backingServices: BackingService[];
+  deploymentEnv: DeploymentEnvVar[];
   /** Path prefixes `add` and `upgrade` treat as the user's (created once, never overwritten once changed). */
   userOwnedPaths: string[];
 }
 
+/** The components the context's choices include, in render order. */
+function componentsIn(context: SettingsContext): Component[] {
+  const spec = { name: context.name, resource: context.resource, messaging: context.messaging, broker: context.broker, cache: context.cache, storage: context.storage };
+  return COMPONENTS.filter((component) => component.includedIn(spec));
+}
+
 /** The backing services of the components the spec includes, in component order. */
 export function backingServicesFor(context: SettingsContext): BackingService[] {
-  const spec = { name: context.name, resource: context.resource, messaging: context.messaging, broker: context.broker, cache: context.cache, storage: context.storage };
-  return COMPONENTS.filter((component) => component.includedIn(spec)).flatMap((component) => component.backingServices?.(context) ?? []);
+  return componentsIn(context).flatMap((component) => component.backingServices?.(context) ?? []);
+}
+
+/** The Deployment's extra env entries, from the components the spec includes, in component order. */
+function deploymentEnvFor(context: SettingsContext): DeploymentEnvVar[] {
+  return componentsIn(context).flatMap((component) => component.deploymentEnv?.(context) ?? []);
 }
 
 /** Services `npm run dev` and `npm test` need running (PostgreSQL is embedded when DATABASE_URL is unset). */
@@ -47,8 +59,7 @@ function outermost(prefixes: readonly string[]): string[] {
 }
 
 export function documentationFor(context: SettingsContext): DocumentationContext {
-  const spec = { name: context.name, resource: context.resource, messaging: context.messaging, broker: context.broker, cache: context.cache, storage: context.storage };
-  const components = COMPONENTS.filter((component) => component.includedIn(spec));
+  const components = componentsIn(context);
   // userOwnedPaths only reads names and flags, never the documentation fields being computed here.
   const ownerContext = context as Parameters<NonNullable<(typeof COMPONENTS)[number]['userOwnedPaths']>>[0];
   return {
@@ -64,6 +75,7 @@ export function documentationFor(context: SettingsContext): DocumentationContext
     // at the addresses compose.yaml publishes them (and any local install uses).
     localEnvironment: backingServicesFor(context).flatMap((service) => service.localEnvironment),
     backingServices: backingServicesFor(context),
+    deploymentEnv: deploymentEnvFor(context),
     localEnvironmentFile: context.messagingAny || context.cacheRedis,
     userOwnedPaths: outermost(components.flatMap((component) => component.userOwnedPaths?.(ownerContext) ?? [])),
   };

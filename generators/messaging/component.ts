@@ -1,4 +1,5 @@
 import type { Component } from '../lib/component.js';
+import { secretEnv } from '../lib/backing-service.js';
 import { pinned } from '../lib/service-versions.js';
 
 /**
@@ -41,6 +42,9 @@ export const component: Component = {
             },
           ]
         : [],
+  deploymentEnv: (context) => [
+    secretEnv(context.brokerUrlSetting, 'The Secret is not part of these manifests; see README "Messaging".', { name: `${context.name}-broker`, key: 'url' }),
+  ],
   addable: {
     choices: ['messaging', 'broker'],
     presentIn: (spec) => spec.messaging !== 'none',

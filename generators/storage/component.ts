@@ -1,4 +1,5 @@
 import type { Component } from '../lib/component.js';
+import { literalEnv, secretEnv } from '../lib/backing-service.js';
 import { pinned } from '../lib/service-versions.js';
 
 /** Storage owned by the service: `none` (stateless example) or `postgres` (pool, migrations, CRUD store). */
@@ -31,6 +32,14 @@ export const component: Component = {
             ],
             neededOnHost: false,
           },
+        ]
+      : [],
+  deploymentEnv: (context) =>
+    context.storagePostgres
+      ? [
+          secretEnv('DATABASE_URL', 'The Secret is not part of these manifests; see README "Database secret".', { name: `${context.name}-database`, key: 'url' }),
+          literalEnv('DATABASE_POOL_MAX', '10'),
+          secretEnv('ADMIN_TOKEN', 'Optional: without this Secret the admin API stays off; see README "Admin API".', { name: `${context.name}-admin`, key: 'token', optional: true }),
         ]
       : [],
   addable: {
