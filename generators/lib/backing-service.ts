@@ -17,6 +17,14 @@ export interface BackingService {
   localEnvironment: readonly string[];
   /** Whether `npm run dev` and `npm test` need it running (PostgreSQL runs embedded instead). */
   neededOnHost: boolean;
+  compose: {
+    /** Lines of the service's own `environment:` in compose.yaml that point it at this one. */
+    environment: readonly string[];
+    /** This service's entry under `services:`, YAML indented by two. */
+    definition: string;
+    /** The named volume its data lives in, or '' for none. */
+    volume: string;
+  };
 }
 
 /** One `env` entry of the Deployment's container: a literal value or a key of a Secret. */

@@ -1,6 +1,6 @@
 import type { Component } from '../lib/component.js';
 import { literalEnv, secretEnv } from '../lib/backing-service.js';
-import { pinned } from '../lib/service-versions.js';
+import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
 
 /** Storage owned by the service: `none` (stateless example) or `postgres` (pool, migrations, CRUD store). */
 export const component: Component = {
@@ -31,6 +31,31 @@ export const component: Component = {
               `# DATABASE_URL=postgres://${context.nameSnake}:${context.nameSnake}-local@127.0.0.1:5432/${context.nameSnake}`,
             ],
             neededOnHost: false,
+            compose: {
+              environment: [
+                `DATABASE_URL: "postgres://${context.nameSnake}:${context.nameSnake}-local@postgres:5432/${context.nameSnake}"`,
+                '# Turns the admin API (/admin/settings) on locally; in clusters it comes from a Secret.',
+                `ADMIN_TOKEN: "local-admin-token-${context.nameSnake}-not-for-production"`,
+              ],
+              definition: `  postgres:
+    image: "${SERVICE_IMAGES.postgres}"
+    environment:
+      POSTGRES_USER: "${context.nameSnake}"
+      POSTGRES_PASSWORD: "${context.nameSnake}-local"
+      POSTGRES_DB: "${context.nameSnake}"
+    # Published on loopback so \`npm test\` on the host can use it too (see README).
+    ports:
+      - "127.0.0.1:5432:5432"
+    volumes:
+      - postgres-data:/var/lib/postgresql/data
+    healthcheck:
+      test: ["CMD", "pg_isready", "--username=${context.nameSnake}", "--dbname=${context.nameSnake}"]
+      interval: 5s
+      timeout: 3s
+      retries: 10
+      start_period: 10s`,
+              volume: 'postgres-data',
+            },
           },
         ]
       : [],
