@@ -41,6 +41,20 @@ export const component: Component = {
       start_period: 5s`,
               volume: '',
             },
+            ci: {
+              urlSetting: 'REDIS_URL',
+              url: 'redis://localhost:6379',
+              serviceContainer: `      redis:
+        image: ${SERVICE_IMAGES.redis}
+        ports:
+          - "6379:6379"
+        options: >-
+          --health-cmd "redis-cli ping"
+          --health-interval 5s
+          --health-timeout 3s
+          --health-retries 20`,
+              startStep: '',
+            },
           },
         ]
       : [],

@@ -44,6 +44,14 @@ export const component: Component = {
       start_period: 5s`,
               volume: 'nats-data',
             },
+            ci: {
+              urlSetting: 'NATS_URL',
+              url: 'nats://localhost:4222',
+              serviceContainer: '',
+              startStep: `      # Service containers cannot pass arguments, and NATS needs -js for JetStream.
+      - name: Start NATS with JetStream
+        run: docker run -d --name nats -p 4222:4222 ${SERVICE_IMAGES.nats} -js`,
+            },
           },
         ]
       : context.brokerRabbitmq
@@ -75,6 +83,23 @@ export const component: Component = {
       retries: 10
       start_period: 20s`,
                 volume: 'rabbitmq-data',
+              },
+              ci: {
+                urlSetting: 'AMQP_URL',
+                url: 'amqp://ci:ci@localhost:5672',
+                serviceContainer: `      rabbitmq:
+        image: ${SERVICE_IMAGES.rabbitmq}
+        env:
+          RABBITMQ_DEFAULT_USER: ci
+          RABBITMQ_DEFAULT_PASS: ci
+        ports:
+          - "5672:5672"
+        options: >-
+          --health-cmd "rabbitmq-diagnostics -q check_port_connectivity"
+          --health-interval 5s
+          --health-timeout 5s
+          --health-retries 30`,
+                startStep: '',
               },
             },
           ]
