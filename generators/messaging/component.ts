@@ -1,6 +1,7 @@
 import type { Component } from '../lib/component.js';
 import { secretEnv } from '../lib/backing-service.js';
 import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
+import { DEFAULT_BROKER } from '../lib/spec.js';
 
 /**
  * Messaging: a consumer of `<name>.<resource>.commands` and a publisher of `<name>.events`, with
@@ -11,7 +12,7 @@ import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
 export const component: Component = {
   id: 'messaging',
   includedIn: (spec) => spec.messaging !== 'none',
-  templateDirs: (spec) => ['messaging/common', `messaging/${spec.broker ?? 'rabbitmq'}`, `messaging/storage-${spec.storage}`],
+  templateDirs: (spec) => ['messaging/common', `messaging/${spec.broker ?? DEFAULT_BROKER}`, `messaging/storage-${spec.storage}`],
   packageJson: (context) =>
     context.brokerNats
       ? { dependencies: pinned('@nats-io/transport-node', '@nats-io/jetstream') }
@@ -110,6 +111,6 @@ export const component: Component = {
   addable: {
     choices: ['messaging', 'broker'],
     presentIn: (spec) => spec.messaging !== 'none',
-    whenAdded: { messaging: 'at-least-once', broker: 'rabbitmq' },
+    whenAdded: { messaging: 'at-least-once', broker: DEFAULT_BROKER },
   },
 };
