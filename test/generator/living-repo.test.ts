@@ -7,7 +7,7 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
-import { findKubectl } from '../../generators/audit/kustomize.js';
+import { findKubectl } from '../../audit/kustomize.js';
 import { cleanupAll } from '../e2e/support/cleanup.js';
 import { REPO_ROOT } from '../e2e/support/paths.js';
 import { releaseCopy } from '../e2e/support/release-copy.js';

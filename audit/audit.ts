@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../lib/usage-error.js';
+import { UsageError } from '../generators/lib/usage-error.js';
 import { discoverRepo, type RepoContents } from './discover.js';
 import { findKubectl, RenderError, renderKustomization } from './kustomize.js';
 import { PRINCIPLES, type AuditInput, type Finding, type Hit, type ManifestUnit } from './model.js';

@@ -6,8 +6,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { serviceNameProblem } from '../lib/spec.js';
-import { UsageError } from '../lib/usage-error.js';
+import { serviceNameProblem } from '../generators/lib/spec.js';
+import { UsageError } from '../generators/lib/usage-error.js';
 
 export interface DetectedService {
   name: string | undefined;

@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { PACKAGE_ROOT } from '../lib/package-root.js';
-import { UsageError } from '../lib/usage-error.js';
+import { PACKAGE_ROOT } from '../generators/lib/package-root.js';
+import { UsageError } from '../generators/lib/usage-error.js';
 
 const executable = (path: string): boolean => {
   try {
