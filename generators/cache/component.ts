@@ -1,5 +1,6 @@
 import type { Component } from '../lib/component.js';
-import { pinned } from '../lib/service-versions.js';
+import { secretEnv } from '../lib/backing-service.js';
+import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
 
 /**
  * A read cache in front of the PostgreSQL store: cache-aside reads with single-flight loads, a
@@ -14,6 +15,37 @@ export const component: Component = {
   packageJson: (context) => ({ dependencies: context.cacheRedis ? pinned('ioredis', '@opentelemetry/instrumentation-ioredis') : pinned('lru-cache') }),
   // Decision records are the team's once written: upgrades refresh them only while unedited.
   userOwnedPaths: () => ['docs/adr/'],
+  backingServices: (context) =>
+    context.cacheRedis
+      ? [
+          {
+            composeService: 'redis',
+            title: 'Redis',
+            port: 6379,
+            egressComment: ['Redis (the read cache). Narrow the destination once you know where it runs.'],
+            localEnvironment: ['REDIS_URL=redis://127.0.0.1:6379'],
+            neededOnHost: true,
+            compose: {
+              environment: ['REDIS_URL: "redis://redis:6379"'],
+              definition: `  # The read cache: nothing to keep, so no volume and no persistence.
+  redis:
+    image: "${SERVICE_IMAGES.redis}"
+    command: ["redis-server", "--save", "", "--appendonly", "no"]
+    ports:
+      - "127.0.0.1:6379:6379"
+    healthcheck:
+      test: ["CMD", "redis-cli", "ping"]
+      interval: 5s
+      timeout: 3s
+      retries: 10
+      start_period: 5s`,
+              volume: '',
+            },
+          },
+        ]
+      : [],
+  deploymentEnv: (context) =>
+    context.cacheRedis ? [secretEnv('REDIS_URL', 'The Secret is not part of these manifests; see README "Cache secret".', { name: `${context.name}-cache`, key: 'url' })] : [],
   addable: {
     choices: ['cache'],
     presentIn: (spec) => spec.cache !== 'none',

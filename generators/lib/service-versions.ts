@@ -49,3 +49,11 @@ export type ServicePackage = keyof typeof SERVICE_VERSIONS;
 export function pinned(...packages: readonly ServicePackage[]): Record<string, string> {
   return Object.fromEntries(packages.map((pkg) => [pkg, SERVICE_VERSIONS[pkg]]));
 }
+
+/** Container images of the backing services (compose.yaml, CI service containers, the backup CronJob). */
+export const SERVICE_IMAGES = {
+  postgres: 'postgres:17.6-bookworm',
+  redis: 'redis:7.4.6-alpine',
+  rabbitmq: 'rabbitmq:4.1.4-management',
+  nats: 'nats:2.11.9-alpine',
+} as const;

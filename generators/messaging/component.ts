@@ -1,5 +1,6 @@
 import type { Component } from '../lib/component.js';
-import { pinned } from '../lib/service-versions.js';
+import { secretEnv } from '../lib/backing-service.js';
+import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
 
 /**
  * Messaging: a consumer of `<name>.<resource>.commands` and a publisher of `<name>.events`, with
@@ -17,6 +18,71 @@ export const component: Component = {
     devDependencies: pinned('@asyncapi/parser'),
   }),
   userOwnedPaths: (context) => [`src/${context.resourcePlural}/commands.ts`, `src/${context.resourcePlural}/events.ts`, `test/${context.resourcePlural}/commands.test.ts`, 'docs/adr/', 'docs/asyncapi.yaml'],
+  backingServices: (context) =>
+    context.brokerNats
+      ? [
+          {
+            composeService: 'nats',
+            title: 'NATS with JetStream',
+            port: 4222,
+            egressComment: ['The message broker (NATS client port). Narrow the destination once you know where it runs.'],
+            localEnvironment: ['NATS_URL=nats://127.0.0.1:4222'],
+            neededOnHost: true,
+            compose: {
+              environment: ['NATS_URL: "nats://nats:4222"'],
+              definition: `  nats:
+    image: "${SERVICE_IMAGES.nats}"
+    command: ["-js", "-sd", "/data", "-m", "8222"]
+    ports:
+      - "127.0.0.1:4222:4222"
+    volumes:
+      - nats-data:/data
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "-", "http://127.0.0.1:8222/healthz?js-enabled-only=true"]
+      interval: 5s
+      timeout: 3s
+      retries: 10
+      start_period: 5s`,
+              volume: 'nats-data',
+            },
+          },
+        ]
+      : context.brokerRabbitmq
+        ? [
+            {
+              composeService: 'rabbitmq',
+              title: 'RabbitMQ',
+              port: 5672,
+              egressComment: ['The message broker (RabbitMQ, AMQP). Narrow the destination once you know where it runs.'],
+              // RabbitMQ's own default user, which compose's broker keeps: a broker the developer already runs works as is.
+              localEnvironment: ['AMQP_URL=amqp://guest:guest@127.0.0.1:5672'],
+              neededOnHost: true,
+              compose: {
+                environment: ['AMQP_URL: "amqp://guest:guest@rabbitmq:5672"'],
+                definition: `  rabbitmq:
+    image: "${SERVICE_IMAGES.rabbitmq}"
+    # RabbitMQ's default user guest/guest (the image lets it in from other hosts), the same as a
+    # broker installed locally: .env.development works with either.
+    # AMQP and the management UI on loopback, so \`npm test\` on the host can use the broker too.
+    ports:
+      - "127.0.0.1:5672:5672"
+      - "127.0.0.1:15672:15672"
+    volumes:
+      - rabbitmq-data:/var/lib/rabbitmq
+    healthcheck:
+      test: ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"]
+      interval: 10s
+      timeout: 5s
+      retries: 10
+      start_period: 20s`,
+                volume: 'rabbitmq-data',
+              },
+            },
+          ]
+        : [],
+  deploymentEnv: (context) => [
+    secretEnv(context.brokerUrlSetting, 'The Secret is not part of these manifests; see README "Messaging".', { name: `${context.name}-broker`, key: 'url' }),
+  ],
   addable: {
     choices: ['messaging', 'broker'],
     presentIn: (spec) => spec.messaging !== 'none',
