@@ -1,6 +1,7 @@
 import type { Component } from '../lib/component.js';
 import { secretEnv } from '../lib/backing-service.js';
 import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
+import { cacheAllowedWith } from '../lib/spec.js';
 
 /**
  * A read cache in front of the PostgreSQL store: cache-aside reads with single-flight loads, a
@@ -10,7 +11,7 @@ import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
  */
 export const component: Component = {
   id: 'cache',
-  includedIn: (spec) => spec.cache !== 'none' && spec.storage === 'postgres',
+  includedIn: (spec) => spec.cache !== 'none' && cacheAllowedWith(spec.storage),
   templateDirs: (spec) => ['cache/common', `cache/${spec.cache}`],
   packageJson: (context) => ({ dependencies: context.cacheRedis ? pinned('ioredis', '@opentelemetry/instrumentation-ioredis') : pinned('lru-cache') }),
   // Decision records are the team's once written: upgrades refresh them only while unedited.
@@ -40,6 +41,20 @@ export const component: Component = {
       retries: 10
       start_period: 5s`,
               volume: '',
+            },
+            ci: {
+              urlSetting: 'REDIS_URL',
+              url: 'redis://localhost:6379',
+              serviceContainer: `      redis:
+        image: ${SERVICE_IMAGES.redis}
+        ports:
+          - "6379:6379"
+        options: >-
+          --health-cmd "redis-cli ping"
+          --health-interval 5s
+          --health-timeout 3s
+          --health-retries 20`,
+              startStep: '',
             },
           },
         ]

@@ -25,6 +25,15 @@ export interface BackingService {
     /** The named volume its data lives in, or '' for none. */
     volume: string;
   };
+  ci: {
+    /** The setting that points the service at it, and the throwaway URL CI gives it. */
+    urlSetting: string;
+    url: string;
+    /** Its entry under a job's `services:` (YAML indented by six), or '' when it cannot run as one. */
+    serviceContainer: string;
+    /** A step that starts it instead (YAML indented by six), or ''. */
+    startStep: string;
+  };
 }
 
 /** One `env` entry of the Deployment's container: a literal value or a key of a Secret. */

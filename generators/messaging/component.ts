@@ -1,6 +1,7 @@
 import type { Component } from '../lib/component.js';
 import { secretEnv } from '../lib/backing-service.js';
 import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
+import { DEFAULT_BROKER } from '../lib/spec.js';
 
 /**
  * Messaging: a consumer of `<name>.<resource>.commands` and a publisher of `<name>.events`, with
@@ -11,7 +12,7 @@ import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
 export const component: Component = {
   id: 'messaging',
   includedIn: (spec) => spec.messaging !== 'none',
-  templateDirs: (spec) => ['messaging/common', `messaging/${spec.broker ?? 'rabbitmq'}`, `messaging/storage-${spec.storage}`],
+  templateDirs: (spec) => ['messaging/common', `messaging/${spec.broker ?? DEFAULT_BROKER}`, `messaging/storage-${spec.storage}`],
   packageJson: (context) => ({
     dependencies: context.brokerNats ? pinned('@nats-io/transport-node', '@nats-io/jetstream') : pinned('amqplib'),
     // Validates docs/asyncapi.yaml in the service's own tests.
@@ -45,6 +46,14 @@ export const component: Component = {
       start_period: 5s`,
               volume: 'nats-data',
             },
+            ci: {
+              urlSetting: 'NATS_URL',
+              url: 'nats://localhost:4222',
+              serviceContainer: '',
+              startStep: `      # Service containers cannot pass arguments, and NATS needs -js for JetStream.
+      - name: Start NATS with JetStream
+        run: docker run -d --name nats -p 4222:4222 ${SERVICE_IMAGES.nats} -js`,
+            },
           },
         ]
       : context.brokerRabbitmq
@@ -77,6 +86,23 @@ export const component: Component = {
       start_period: 20s`,
                 volume: 'rabbitmq-data',
               },
+              ci: {
+                urlSetting: 'AMQP_URL',
+                url: 'amqp://ci:ci@localhost:5672',
+                serviceContainer: `      rabbitmq:
+        image: ${SERVICE_IMAGES.rabbitmq}
+        env:
+          RABBITMQ_DEFAULT_USER: ci
+          RABBITMQ_DEFAULT_PASS: ci
+        ports:
+          - "5672:5672"
+        options: >-
+          --health-cmd "rabbitmq-diagnostics -q check_port_connectivity"
+          --health-interval 5s
+          --health-timeout 5s
+          --health-retries 30`,
+                startStep: '',
+              },
             },
           ]
         : [],
@@ -86,6 +112,6 @@ export const component: Component = {
   addable: {
     choices: ['messaging', 'broker'],
     presentIn: (spec) => spec.messaging !== 'none',
-    whenAdded: { messaging: 'at-least-once', broker: 'rabbitmq' },
+    whenAdded: { messaging: 'at-least-once', broker: DEFAULT_BROKER },
   },
 };

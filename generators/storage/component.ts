@@ -56,6 +56,24 @@ export const component: Component = {
       start_period: 10s`,
               volume: 'postgres-data',
             },
+            ci: {
+              urlSetting: 'DATABASE_URL',
+              url: 'postgres://ci:ci@localhost:5432/ci',
+              serviceContainer: `      postgres:
+        image: ${SERVICE_IMAGES.postgres}
+        env:
+          POSTGRES_USER: ci
+          POSTGRES_PASSWORD: ci
+          POSTGRES_DB: ci
+        ports:
+          - "5432:5432"
+        options: >-
+          --health-cmd "pg_isready --username=ci --dbname=ci"
+          --health-interval 5s
+          --health-timeout 3s
+          --health-retries 20`,
+              startStep: '',
+            },
           },
         ]
       : [],
