@@ -10,17 +10,27 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { renderRepo } from '../generators/lib/render.js';
 import { PACKAGE_ROOT } from '../generators/lib/package-root.js';
+import { parseField } from '../generators/lib/resource-spec.js';
 import { completeSpec, type ServiceSpec } from '../generators/lib/spec.js';
 import { writeTree } from './write-tree.js';
 
 export const GOLDEN_ROOT = join(PACKAGE_ROOT, 'test', 'golden');
 
-/** The scenarios issue 15 names; everything not given takes the CLI's default. */
+/** The scenarios issue 15 names, and one with added resources (issue 19); everything not given takes the CLI's default. */
 export const GOLDEN_SCENARIOS: Readonly<Record<string, Partial<ServiceSpec>>> = {
   default: {},
   'stateless-without-messaging': { storage: 'none', messaging: 'none' },
   'nats-memory-cache': { cache: 'memory', broker: 'nats' },
   'at-most-once-without-storage': { storage: 'none', messaging: 'at-most-once' },
+  // Two resources added with `microforge add resource` (every field type, required and optional), as it numbered them.
+  'postgres-with-added-resources': {
+    cache: 'none',
+    messaging: 'none',
+    resources: [
+      { name: 'invoice', fields: ['title:string', 'body:text?', 'count:integer', 'price:number?', 'paid:boolean', 'dueAt:timestamp?', 'ownerId:uuid'].map(parseField), migration: 5 },
+      { name: 'shipment-line', fields: ['label:string?', 'notes:text', 'quantity:integer?', 'weight:number', 'done:boolean?', 'shippedAt:timestamp', 'ref:uuid?'].map(parseField), migration: 6 },
+    ],
+  },
 };
 
 export function renderScenario(choices: Partial<ServiceSpec>): ReadonlyMap<string, Buffer> {

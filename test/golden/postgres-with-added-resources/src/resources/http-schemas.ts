@@ -1,0 +1,27 @@
+/** Schemas every resource's routes share: ids, paging, preconditions and the one error shape. */
+import { Type, type Static, type TSchema } from 'typebox';
+import { PAGE_SIZE_CEILING } from '../settings/dynamic-settings.ts';
+
+/**
+ * The schema or null, as one JSON Schema type list rather than a union: Fastify's validator
+ * coerces types, and in a union with null it would turn false, 0 or "" into null (or, the other
+ * way round, null into "" or 0). With a type list it coerces only values matching neither.
+ */
+export function nullable<T extends TSchema>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [(schema as { type?: string }).type, 'null'] });
+}
+
+export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const ListQuery = Type.Object({
+  /** Cut to the dynamic setting maxPageSize; page.limit in the response says what was used. */
+  limit: Type.Integer({ minimum: 1, maximum: PAGE_SIZE_CEILING, default: 20 }),
+  offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+});
+
+export const ErrorJson = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});
+
+export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String()) });
+export const IfNoneMatchHeaders = Type.Object({ 'if-none-match': Type.Optional(Type.String()) });
