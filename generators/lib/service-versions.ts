@@ -37,6 +37,8 @@ export const SERVICE_VERSIONS = {
   '@types/pg': '8.23.1',
   // validates the served OpenAPI document in the service's own tests
   '@readme/openapi-parser': '9.0.0',
+  // validates docs/asyncapi.yaml in the service's own tests (with messaging)
+  '@asyncapi/parser': '3.6.6',
   // the embedded development database (served by the generated src/db/embedded-server.ts)
   '@electric-sql/pglite': '0.5.14',
 } as const;

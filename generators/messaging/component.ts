@@ -13,11 +13,12 @@ export const component: Component = {
   id: 'messaging',
   includedIn: (spec) => spec.messaging !== 'none',
   templateDirs: (spec) => ['messaging/common', `messaging/${spec.broker ?? DEFAULT_BROKER}`, `messaging/storage-${spec.storage}`],
-  packageJson: (context) =>
-    context.brokerNats
-      ? { dependencies: pinned('@nats-io/transport-node', '@nats-io/jetstream') }
-      : { dependencies: pinned('amqplib') },
-  userOwnedPaths: (context) => [`src/${context.resourcePlural}/commands.ts`, `test/${context.resourcePlural}/commands.test.ts`, 'docs/adr/'],
+  packageJson: (context) => ({
+    dependencies: context.brokerNats ? pinned('@nats-io/transport-node', '@nats-io/jetstream') : pinned('amqplib'),
+    // Validates docs/asyncapi.yaml in the service's own tests.
+    devDependencies: pinned('@asyncapi/parser'),
+  }),
+  userOwnedPaths: (context) => [`src/${context.resourcePlural}/commands.ts`, `src/${context.resourcePlural}/events.ts`, `test/${context.resourcePlural}/commands.test.ts`, 'docs/adr/', 'docs/asyncapi.yaml'],
   backingServices: (context) =>
     context.brokerNats
       ? [

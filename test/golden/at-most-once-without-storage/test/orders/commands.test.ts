@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import type { OutboundMessage } from '../../src/messaging/broker.ts';
 import type { CommandContext } from '../../src/messaging/consumer.ts';
 import { orderCommandHandlers, RecentIds } from '../../src/orders/commands.ts';
+import { OrderAdjustedEvent } from '../../src/orders/events.ts';
+import { Compile } from 'typebox/compile';
 import { silentLogger } from '../helpers.ts';
 
 const context = (messageId: string): CommandContext => ({ messageId, deliveryCount: 1, finalAttempt: false, logger: silentLogger, alreadyApplied: () => undefined });
@@ -18,10 +20,10 @@ describe('order commands', () => {
     await adjust.handle({ orderId: 'a', delta: 3 }, context('m-2'));
     assert.deepEqual(quantities.get('a'), { quantity: 5, version: 2 });
     assert.deepEqual(
-      published.map((event) => [event.type, (event.data as { quantity: number }).quantity]),
+      published.map((event) => [event.type, (event.data as { quantity: number }).quantity, Compile(OrderAdjustedEvent).Check(event.data)]),
       [
-        ['order.adjusted', 2],
-        ['order.adjusted', 5],
+        ['order.adjusted', 2, true],
+        ['order.adjusted', 5, true],
       ],
     );
   });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Compile } from 'typebox/compile';
 import { after, before, describe, it } from 'node:test';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { createPool, type Pool } from '../../src/db/pool.ts';
@@ -12,6 +13,7 @@ import type { OutboundMessage } from '../../src/messaging/broker.ts';
 import { PermanentCommandError, type CommandContext } from '../../src/messaging/consumer.ts';
 import { OutboxRelay } from '../../src/messaging/outbox.ts';
 import { orderCommandHandlers } from '../../src/orders/commands.ts';
+import { OrderAdjustedEvent } from '../../src/orders/events.ts';
 import { databaseUrl, silentLogger } from '../helpers.ts';
 import { useTestTracing } from '../telemetry/test-tracing.ts';
 
@@ -54,6 +56,9 @@ describe('order commands', () => {
     });
     assert.equal(await quantityOf(id), 5);
     const events = await eventsFor(id);
+    // What the SQL writes is what docs/asyncapi.yaml promises (src/orders/events.ts).
+    const schema = Compile(OrderAdjustedEvent);
+    for (const event of events) assert.ok(schema.Check(event.data), JSON.stringify(event.data));
     assert.deepEqual(
       events.map((event) => [event.type, event.data.delta, event.data.quantity, event.data.commandId, event.trace_context?.traceparent ?? null]),
       [
