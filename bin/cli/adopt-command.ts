@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { detectService, execFormOf, type DetectedService } from '../../generators/adopt/detect-service.js';
+import { detectService, execFormOf, type DetectedService } from '../../adopt/detect-service.js';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import { renderTemplateDirs, type RenderedTree } from '../../generators/lib/render.js';
 import { completeSpec, serviceNameProblem } from '../../generators/lib/spec.js';

@@ -46,8 +46,8 @@ export async function auditCommand(argv: readonly string[], context: CommandCont
   const directory = parsed.positionals[0] ?? '.';
   if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new UsageError(`audit: ${directory} is not a directory`);
 
-  const { auditRepo } = await import('../../generators/audit/audit.js');
-  const { humanReport, jsonReport } = await import('../../generators/audit/report.js');
+  const { auditRepo } = await import('../../audit/audit.js');
+  const { humanReport, jsonReport } = await import('../../audit/report.js');
   const result = await auditRepo(directory, { offline: Boolean(parsed.values.offline), notice: (line) => reporter.notice(line) });
   if (parsed.values.json) reporter.info(jsonReport(result));
   else for (const line of humanReport(result, (style, text) => reporter.style(style, text))) reporter.info(line);

@@ -17,8 +17,6 @@ export interface NextSteps {
   notes: string[];
 }
 
-const SERVICE_NAMES: Record<string, string> = { redis: 'Redis', rabbitmq: 'RabbitMQ', nats: 'NATS with JetStream' };
-
 export function nextSteps(spec: ServiceSpec, target: string, installed: boolean, nodeVersion = process.versions.node): NextSteps {
   const context = templateContextFor(spec, GENERATOR_VERSION);
   const relativePath = relative(process.cwd(), target);
@@ -30,7 +28,7 @@ export function nextSteps(spec: ServiceSpec, target: string, installed: boolean,
   const notes: string[] = [];
   const needed = hostDependencies(context);
   if (needed.length > 0) {
-    const names = needed.map((name) => SERVICE_NAMES[name] ?? name).join(' and ');
+    const names = needed.map((service) => service.title).join(' and ');
     notes.push(`npm run dev and npm test need ${names} at the URLs in .env.development; not running yet? ${composeUp}`);
   }
   const required = minimumNode(GENERATED_SERVICE_RUNTIME.nodeEngines);

@@ -5,7 +5,8 @@ import { pinned } from '../lib/service-versions.js';
 export const component: Component = {
   id: 'base',
   includedIn: () => true,
-  templateDirs: () => ['base'],
+  // src/adapters.ts only when there is something to connect to: a stateless service has no adapters.
+  templateDirs: (spec) => ['base', ...(spec.storage !== 'none' || spec.messaging !== 'none' ? ['base-adapters'] : [])],
   packageJson: (context) => ({
     dependencies: pinned(
       'fastify',

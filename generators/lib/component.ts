@@ -1,3 +1,5 @@
+import type { BackingService, DeploymentEnvVar } from './backing-service.js';
+import type { SettingsContext } from './service-settings.js';
 import type { ChoiceKey, ServiceSpec, TemplateContext } from './spec.js';
 
 /** Data a component adds to the generated package.json; merged structurally, never templated whole. */
@@ -26,6 +28,10 @@ export interface Component {
    * migrations): created once, updated only while unchanged, never overwritten.
    */
   userOwnedPaths?(context: TemplateContext): string[];
+  /** Servers this component's code connects to; shared files (egress, .env.development, compose up) loop over them. */
+  backingServices?(context: SettingsContext): BackingService[];
+  /** Variables the Deployment's container sets beyond the ConfigMap (credentials from Secrets, production overrides). */
+  deploymentEnv?(context: SettingsContext): DeploymentEnvVar[];
   /** Present when `microforge add <id>` can add this component to an existing repo. */
   addable?: AddableComponent;
 }

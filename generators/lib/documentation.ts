@@ -3,6 +3,8 @@
  * the file ownership come from: the configuration table (service-settings.ts), the quick-start
  * commands (also the CLI's "Next:" list) and the paths that belong to the user.
  */
+import type { BackingService, DeploymentEnvVar } from './backing-service.js';
+import type { Component } from './component.js';
 import { COMPONENTS } from './components.js';
 import { serviceSettingsFor, settingsTableRows, type SettingsContext } from './service-settings.js';
 
@@ -17,39 +19,37 @@ export interface DocumentationContext {
   /** `NAME=value` lines of `.env.development`, rendered only when a broker or Redis is needed (localEnvironmentFile). */
   localEnvironment: string[];
   localEnvironmentFile: boolean;
+  /** Servers the service connects to, from the components' declarations (generators/<component>/component.ts). */
+  backingServices: BackingService[];
+  deploymentEnv: DeploymentEnvVar[];
   /** Path prefixes `add` and `upgrade` treat as the user's (created once, never overwritten once changed). */
   userOwnedPaths: string[];
 }
 
-/**
- * `.env.development`: where `npm run dev` and `npm test` find the services they cannot embed, at
- * the addresses compose.yaml publishes them (and any local install uses). PostgreSQL is not
- * among them: without DATABASE_URL the service runs on the embedded one (ADR 0006); the
- * commented line says how to use compose's server instead.
- */
-function dependencyUrls(context: SettingsContext): string[] {
-  const urls: string[] = [];
-  if (context.storagePostgres) {
-    urls.push(
-      "# Unset: the embedded PostgreSQL. For compose's server: docker compose up -d postgres, then uncomment:",
-      `# DATABASE_URL=postgres://${context.nameSnake}:${context.nameSnake}-local@127.0.0.1:5432/${context.nameSnake}`,
-    );
-  }
-  if (context.cacheRedis) urls.push('REDIS_URL=redis://127.0.0.1:6379');
-  // RabbitMQ's own default user, which compose's broker keeps: a broker the developer already runs works as is.
-  if (context.brokerRabbitmq) urls.push('AMQP_URL=amqp://guest:guest@127.0.0.1:5672');
-  if (context.brokerNats) urls.push('NATS_URL=nats://127.0.0.1:4222');
-  return urls;
+/** The components the context's choices include, in render order. */
+function componentsIn(context: SettingsContext): Component[] {
+  const spec = { name: context.name, resource: context.resource, messaging: context.messaging, broker: context.broker, cache: context.cache, storage: context.storage };
+  return COMPONENTS.filter((component) => component.includedIn(spec));
+}
+
+/** The backing services of the components the spec includes, in component order. */
+export function backingServicesFor(context: SettingsContext): BackingService[] {
+  return componentsIn(context).flatMap((component) => component.backingServices?.(context) ?? []);
+}
+
+/** The Deployment's extra env entries, from the components the spec includes, in component order. */
+function deploymentEnvFor(context: SettingsContext): DeploymentEnvVar[] {
+  return componentsIn(context).flatMap((component) => component.deploymentEnv?.(context) ?? []);
 }
 
 /** Services `npm run dev` and `npm test` need running (PostgreSQL is embedded when DATABASE_URL is unset). */
-export function hostDependencies(context: Pick<SettingsContext, 'cacheRedis' | 'brokerRabbitmq' | 'brokerNats'>): string[] {
-  return [...(context.cacheRedis ? ['redis'] : []), ...(context.brokerRabbitmq ? ['rabbitmq'] : []), ...(context.brokerNats ? ['nats'] : [])];
+export function hostDependencies(context: SettingsContext): BackingService[] {
+  return backingServicesFor(context).filter((service) => service.neededOnHost);
 }
 
 /** The command that starts what `npm run dev` and `npm test` need, from compose.yaml. */
-export function composeUpCommand(context: Pick<SettingsContext, 'cacheRedis' | 'brokerRabbitmq' | 'brokerNats'>): string {
-  return `docker compose up -d ${hostDependencies(context).join(' ')}`;
+export function composeUpCommand(context: SettingsContext): string {
+  return `docker compose up -d ${hostDependencies(context).map((service) => service.composeService).join(' ')}`;
 }
 
 /** Sorted, without duplicates and without paths inside a listed folder (`src/items/commands.ts` under `src/items/`). */
@@ -59,8 +59,7 @@ function outermost(prefixes: readonly string[]): string[] {
 }
 
 export function documentationFor(context: SettingsContext): DocumentationContext {
-  const spec = { name: context.name, resource: context.resource, messaging: context.messaging, broker: context.broker, cache: context.cache, storage: context.storage };
-  const components = COMPONENTS.filter((component) => component.includedIn(spec));
+  const components = componentsIn(context);
   // userOwnedPaths only reads names and flags, never the documentation fields being computed here.
   const ownerContext = context as Parameters<NonNullable<(typeof COMPONENTS)[number]['userOwnedPaths']>>[0];
   return {
@@ -72,7 +71,11 @@ export function documentationFor(context: SettingsContext): DocumentationContext
       hostDependencies(context).length === 0
         ? ['npm install', context.storagePostgres ? 'npm run dev' : 'npm test']
         : [`npm install && ${composeUpCommand(context)}`, 'npm test'],
-    localEnvironment: dependencyUrls(context),
+    // `.env.development`: where `npm run dev` and `npm test` find the services they cannot embed,
+    // at the addresses compose.yaml publishes them (and any local install uses).
+    localEnvironment: backingServicesFor(context).flatMap((service) => service.localEnvironment),
+    backingServices: backingServicesFor(context),
+    deploymentEnv: deploymentEnvFor(context),
     localEnvironmentFile: context.messagingAny || context.cacheRedis,
     userOwnedPaths: outermost(components.flatMap((component) => component.userOwnedPaths?.(ownerContext) ?? [])),
   };

@@ -25,7 +25,7 @@ export interface ServiceSetting {
 }
 
 /** The context the settings are derived from: everything but the documentation fields themselves. */
-export type SettingsContext = Omit<TemplateContext, 'settingsTable' | 'quickStartCommands' | 'localEnvironment' | 'localEnvironmentFile' | 'userOwnedPaths'>;
+export type SettingsContext = Omit<TemplateContext, 'settingsTable' | 'quickStartCommands' | 'localEnvironment' | 'localEnvironmentFile' | 'backingServices' | 'deploymentEnv' | 'userOwnedPaths'>;
 
 /** `optional`: no default, and the service runs without it. Without a default and not optional, a setting is required. */
 type Declared = Omit<ServiceSetting, 'required' | 'requiredInProductionOnly' | 'defaultNote'> & { defaultNote?: string; optional?: true; productionOnly?: true };

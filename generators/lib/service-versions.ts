@@ -40,6 +40,8 @@ export const SERVICE_VERSIONS = {
   '@types/pg': '8.23.1',
   // validates the served OpenAPI document in the service's own tests
   '@readme/openapi-parser': '9.0.0',
+  // validates docs/asyncapi.yaml in the service's own tests (with messaging)
+  '@asyncapi/parser': '3.6.6',
   // the embedded development database (served by the generated src/db/embedded-server.ts)
   '@electric-sql/pglite': '0.5.14',
 } as const;
@@ -50,3 +52,11 @@ export type ServicePackage = keyof typeof SERVICE_VERSIONS;
 export function pinned(...packages: readonly ServicePackage[]): Record<string, string> {
   return Object.fromEntries(packages.map((pkg) => [pkg, SERVICE_VERSIONS[pkg]]));
 }
+
+/** Container images of the backing services (compose.yaml, CI service containers, the backup CronJob). */
+export const SERVICE_IMAGES = {
+  postgres: 'postgres:17.6-bookworm',
+  redis: 'redis:7.4.6-alpine',
+  rabbitmq: 'rabbitmq:4.1.4-management',
+  nats: 'nats:2.11.9-alpine',
+} as const;

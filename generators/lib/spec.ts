@@ -17,6 +17,14 @@ export type Broker = (typeof BROKER_VALUES)[number];
 export type Cache = (typeof CACHE_VALUES)[number];
 export type Storage = (typeof STORAGE_VALUES)[number];
 
+/** The broker messaging uses when none is chosen: the one place that says so. */
+export const DEFAULT_BROKER: Broker = 'rabbitmq';
+
+/** A cache fronts reads of stored data, so it needs storage: the one place that says so (unknown storage allows it). */
+export function cacheAllowedWith(storage: Storage | undefined): boolean {
+  return storage !== 'none';
+}
+
 /** A complete, validated set of choices. `broker` is null exactly when messaging is none. */
 export interface ServiceSpec {
   name: string;
@@ -144,7 +152,7 @@ export const CHOICES: readonly Choice[] = [
     flag: '--cache',
     group: 'Data',
     message: 'Read cache in front of the storage',
-    relevantWhen: (choices) => choices.storage !== 'none',
+    relevantWhen: (choices) => cacheAllowedWith(choices.storage),
     options: [
       { value: 'none', label: 'none', implies: 'every read goes to the database' },
       { value: 'memory', label: 'in memory', implies: 'per-instance cache, invalidated across instances by a broadcast' },
@@ -201,7 +209,7 @@ export function defaultFor(key: ChoiceKey, known: Partial<ServiceSpec>, director
     case 'messaging':
       return 'at-least-once';
     case 'broker':
-      return known.messaging && known.messaging !== 'none' ? 'rabbitmq' : null;
+      return known.messaging && known.messaging !== 'none' ? DEFAULT_BROKER : null;
   }
 }
 
@@ -257,7 +265,7 @@ export function checkContradictions(choices: Partial<ServiceSpec>, sourceOf: Val
   if (choices.broker && choices.messaging === 'none') {
     throw new UsageError(`${sourceOf('broker', choices.broker)} contradicts ${sourceOf('messaging', 'none')}: a broker is only used with at-most-once or at-least-once messaging`);
   }
-  if (choices.cache && choices.cache !== 'none' && choices.storage === 'none') {
+  if (choices.cache && choices.cache !== 'none' && !cacheAllowedWith(choices.storage)) {
     throw new UsageError(`${sourceOf('cache', choices.cache)} contradicts ${sourceOf('storage', 'none')}: a cache fronts reads of stored data, so it needs PostgreSQL storage (--storage postgres; in an existing repo, microforge add storage)`);
   }
   if (choices.resources?.length && choices.storage === 'none') {
@@ -301,7 +309,7 @@ export function completeSpec(given: Partial<ServiceSpec>, directoryName: string,
   }
   checkContradictions(known);
   if (options.includeUnavailable !== true) checkAvailability(known, options.includeUnavailable || []);
-  if (known.messaging !== 'none' && !known.broker) known.broker = 'rabbitmq';
+  if (known.messaging !== 'none' && !known.broker) known.broker = DEFAULT_BROKER;
   return {
     name: known.name as string,
     resource: known.resource as string,

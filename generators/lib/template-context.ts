@@ -1,4 +1,5 @@
 import pluralize from 'pluralize';
+import type { BackingService, DeploymentEnvVar } from './backing-service.js';
 import type { ServiceSpec } from './spec.js';
 import { documentationFor } from './documentation.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
@@ -61,6 +62,8 @@ export interface TemplateContext extends Readonly<ServiceSpec>, Readonly<Resourc
   quickStartCommands: string[];
   localEnvironment: string[];
   localEnvironmentFile: boolean;
+  backingServices: BackingService[];
+  deploymentEnv: DeploymentEnvVar[];
   userOwnedPaths: string[];
   /** Resources added with `microforge add resource` (src/resources/index.ts registers them). */
   addedResources: ResourceNames[];

@@ -3,13 +3,14 @@
  * arrive, conflicts are reported (exit 1), bad input writes nothing (exit 2).
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
-import { findKubectl } from '../../generators/audit/kustomize.js';
+import { findKubectl } from '../../audit/kustomize.js';
 import { cleanupAll } from '../e2e/support/cleanup.js';
 import { REPO_ROOT } from '../e2e/support/paths.js';
+import { releaseCopy } from '../e2e/support/release-copy.js';
 import { runCli } from '../e2e/support/run.js';
 import { diffTrees, snapshotTree } from '../e2e/support/snapshot.js';
 import { makeWorkDir } from '../e2e/support/workdir.js';
@@ -208,17 +209,6 @@ describe('microforge upgrade --check', () => {
     expect({ upToDate: report.upToDate, drift: report.drift.map((file) => file.path) }).toEqual({ upToDate: false, drift: ['Dockerfile', 'src/config.ts'] });
   });
 });
-
-/** A copy of this package as another release, so a test can change its templates. */
-async function releaseCopy(root: string, version: string): Promise<string> {
-  const release = join(root, version);
-  await mkdir(release, { recursive: true });
-  for (const entry of ['dist', 'templates']) await cp(join(REPO_ROOT, entry), join(release, entry), { recursive: true });
-  const manifest = JSON.parse(await read(join(REPO_ROOT, 'package.json')));
-  await writeFile(join(release, 'package.json'), JSON.stringify({ ...manifest, version }, null, 2));
-  await symlink(join(REPO_ROOT, 'node_modules'), join(release, 'node_modules'));
-  return release;
-}
 
 describe('microforge upgrade', () => {
   it('brings a template change into a repo with user edits, and --check tells when it is behind', async () => {

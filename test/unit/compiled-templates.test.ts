@@ -47,7 +47,7 @@ describe('templates precompiled at build time', () => {
   });
 
   it('uses the precompiled form only for the very source it was compiled from', () => {
-    const [first, second] = ['base/src/main.ts.hbs', 'base/src/adapters.ts.hbs'];
+    const [first, second] = ['base/src/main.ts.hbs', 'base-adapters/src/adapters.ts.hbs'];
     const context = templateContextFor(matrixSpecs({ name: 'order-service', resource: 'order-line' })[0]!, '0.0.0-test');
     const source = readFileSync(join(TEMPLATES_ROOT, first), 'utf8');
     // A map whose entry for `first` holds another template's code: used only while the hash matches.

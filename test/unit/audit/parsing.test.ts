@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findKubectl } from '../../../generators/audit/kustomize.js';
-import { invalidValues, unknownFields } from '../../../generators/audit/schema.js';
-import { emitManifest, parseManifests } from '../../../generators/audit/yaml.js';
+import { findKubectl } from '../../../audit/kustomize.js';
+import { invalidValues, unknownFields } from '../../../audit/schema.js';
+import { emitManifest, parseManifests } from '../../../audit/yaml.js';
 import { UsageError } from '../../../generators/lib/usage-error.js';
 import { REPO_ROOT } from '../../e2e/support/paths.js';
 import { buildFieldMap } from './support/build-field-map.js';
-import fieldMap from '../../../generators/audit/k8s-fields.json' with { type: 'json' };
+import fieldMap from '../../../audit/k8s-fields.json' with { type: 'json' };
 
 describe('audit parsing', () => {
   it('reads YAML with 1.1 semantics and emits it so Go tools read strings back', () => {
@@ -72,7 +72,7 @@ describe('audit parsing', () => {
 
   it('k8s-fields.json matches the installed Kubernetes models (UPDATE_K8S_FIELDS=1 rewrites it)', async () => {
     const built = await buildFieldMap();
-    if (process.env.UPDATE_K8S_FIELDS === '1') writeFileSync(join(REPO_ROOT, 'generators', 'audit', 'k8s-fields.json'), `${JSON.stringify(built)}\n`);
+    if (process.env.UPDATE_K8S_FIELDS === '1') writeFileSync(join(REPO_ROOT, 'audit', 'k8s-fields.json'), `${JSON.stringify(built)}\n`);
     else expect(built).toEqual(fieldMap);
   });
 });

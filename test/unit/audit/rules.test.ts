@@ -4,10 +4,10 @@
  * without a case here fails the last test, so a new rule cannot ship untested.
  */
 import { describe, expect, it } from '@jest/globals';
-import { runRules } from '../../../generators/audit/audit.js';
-import type { Obj } from '../../../generators/audit/model.js';
-import { RULES, ruleById } from '../../../generators/audit/rules/index.js';
-import { parseManifests } from '../../../generators/audit/yaml.js';
+import { runRules } from '../../../audit/audit.js';
+import type { Obj } from '../../../audit/model.js';
+import { RULES, ruleById } from '../../../audit/rules/index.js';
+import { parseManifests } from '../../../audit/yaml.js';
 import { byKind, GOOD_DOCKERFILE, goodCode, goodObjects, inputOf } from './support/fixtures.js';
 
 type Breaker = { objects: (objects: Obj[]) => void } | { dockerfile: (text: string) => string } | { code: (code: Map<string, string>) => void };

@@ -1,5 +1,5 @@
 /**
- * Builds generators/audit/k8s-fields.json: for every built-in apiVersion/kind, the field names
+ * Builds audit/k8s-fields.json: for every built-in apiVersion/kind, the field names
  * the Kubernetes API accepts at each level (from @kubernetes/client-node's generated models),
  * and what kubernetes-models' OpenAPI validators require of them: required fields, leaf value
  * types, enums (read by asking each validator about probe values, so nothing is transcribed by

@@ -3,7 +3,7 @@
  * Dockerfile and the source the runtime rules read. Each rule test breaks one thing in a fresh
  * copy, so the passing and the failing case differ by exactly what the rule is about.
  */
-import type { AuditInput, Obj } from '../../../../generators/audit/model.js';
+import type { AuditInput, Obj } from '../../../../audit/model.js';
 
 const labels = { 'app.kubernetes.io/name': 'svc', 'app.kubernetes.io/instance': 'svc' };
 const meta = (kind: string, name = 'svc'): Obj => ({ name, namespace: 'team', labels: { ...labels, 'app.kubernetes.io/version': '1.0.0' } });

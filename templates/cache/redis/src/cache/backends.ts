@@ -6,14 +6,13 @@
  *
  * Redis is an optimisation, never a dependency: commands fail at once while it is unreachable
  * (no offline queue) and give up after COMMAND_TIMEOUT_MS when it hangs; the caller then reads
- * the database (see CacheBypass). ioredis reconnects on its own; deletes that failed meanwhile
- * may have left stale entries, so the first reconnect after one drops this namespace.
+ * the database (see CacheBypass in ./bypass.ts). ioredis reconnects on its own; deletes that
+ * failed meanwhile may have left stale entries, so the first reconnect after one drops this namespace.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { SERVICE_NAME } from '../config.ts';
 import { unreachableWarning, type Logger } from '../logger.ts';
 import type { CacheBackend, CacheBackendOptions } from './backend.ts';
-import type { CacheBypass } from './bypass.ts';
 import type { CacheCodec } from './cached-store.ts';
 
 /** Longest a Redis command may take before the read goes to the database instead. */

@@ -93,7 +93,7 @@ export class RabbitmqBroker implements Broker {
     const channel = this.#publishChannel;
     if (!channel) throw new Error('RabbitMQ is not connected');
     const body = Buffer.from(JSON.stringify({ id: message.id, type: message.type, data: message.data }), 'utf8');
-    await this.#confirmed(channel, (done) =>
+    await this.#confirmed((done) =>
       channel.publish(exchange, routingKey, body, this.#properties(message.id, message.type, message.traceContext), done),
     );
   }
@@ -305,7 +305,7 @@ export class RabbitmqBroker implements Broker {
     this.#logger.warn({ messageId: message.properties.messageId, reason }, 'command not applied (at-most-once: not retried)');
     const channel = this.#publishChannel;
     if (!channel) return;
-    await this.#confirmed(channel, (done) =>
+    await this.#confirmed((done) =>
       channel.sendToQueue(
         this.#options.deadLetterQueue,
         message.content,
@@ -339,7 +339,7 @@ export class RabbitmqBroker implements Broker {
     };
   }
 
-  #confirmed(channel: ConfirmChannel, send: (done: (error: unknown) => void) => void): Promise<void> {
+  #confirmed(send: (done: (error: unknown) => void) => void): Promise<void> {
     const timeoutMs = this.#options.confirmTimeoutMs ?? 10_000;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no publisher confirm within ${timeoutMs} ms`)), timeoutMs);

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { createPool, type Pool } from '../../src/db/pool.ts';
 import type { OutboundMessage } from '../../src/messaging/broker.ts';
 import { enqueueEvent, OutboxRelay } from '../../src/messaging/outbox.ts';

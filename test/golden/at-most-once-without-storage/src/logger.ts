@@ -1,0 +1,41 @@
+/** JSON logs on stdout, one object per line; nothing is ever written to files. */
+import { pino, type Logger } from 'pino';
+import { SERVICE_NAME, type Config } from './config.ts';
+import { serializeError } from './error-serializer.ts';
+import { traceLogFields } from './telemetry/log-fields.ts';
+
+export type { Logger } from 'pino';
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: SERVICE_NAME, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    // trace_id and span_id of the active span, when tracing is on.
+    mixin: traceLogFields,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    // Only what identifies an error: never the properties a client library attached (a Redis
+    // AUTH command with its password), never a password inside a URL (src/error-serializer.ts).
+    serializers: { err: serializeError },
+  });
+}
+
+/**
+ * The one warning for a dependency that cannot be reached: which, where (the URL without its
+ * credentials), why (the error's message, not its stack: the stack says nothing the message
+ * does not, and a retry loop would print it every time) and what starts one locally.
+ */
+export function unreachableWarning(what: string, url: string, error: unknown, composeService: string): [Record<string, unknown>, string] {
+  let where = url;
+  try {
+    const parsed = new URL(url.split(',')[0]!);
+    parsed.username = '';
+    parsed.password = '';
+    where = parsed.toString().replace(/\/$/, '');
+  } catch {
+    where = '(an invalid URL)';
+  }
+  const reason = error instanceof Error ? error.message || error.name : String(error);
+  return [{ url: where, reason }, `${what} is not reachable at ${where} (${reason}); start it (locally: docker compose up -d ${composeService}) or set the URL`];
+}

@@ -1,0 +1,26 @@
+/**
+ * A warning that an outage repeats many times a second (every pooled connection, every request)
+ * logged at most once per interval per message and error code, with how many were suppressed:
+ * the paged engineer sees the outage begin and how often it recurs, not a thousand stacks.
+ */
+import type { Logger } from './logger.ts';
+
+export type RateLimitedWarn = (error: unknown, message: string) => void;
+
+export function rateLimitedLog(logger: Pick<Logger, 'warn'>, intervalMs: number, now: () => number = Date.now): RateLimitedWarn {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (error, message) => {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    const key = `${message}\u0000${typeof code === 'string' ? code : (error as Error | undefined)?.message ?? ''}`;
+    const seen = last.get(key);
+    const at = now();
+    if (seen && at - seen.at < intervalMs) {
+      seen.suppressed += 1;
+      return;
+    }
+    last.set(key, { at, suppressed: 0 });
+    // Bounded: an outage produces a handful of distinct keys, but an adversarial message must not grow this forever.
+    if (last.size > 1000) last.delete(last.keys().next().value as string);
+    logger.warn({ err: error, suppressedSinceLast: seen?.suppressed ?? 0 }, message);
+  };
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const AMQP_URL = 'amqp://app:s3cret@rabbitmq.internal:5672';
+const required = { AMQP_URL };
+const dir = mkdtempSync(join(tmpdir(), 'orders-config-'));
+
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function configError(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    assert.doesNotMatch(error.message, /\n/, 'a configuration error is one line');
+    return error.message;
+  }
+  assert.fail('expected the configuration to be rejected');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    const config = loadConfig({ ...required });
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.nodeEnv, 'production');
+    assert.ok(config.shutdownDrainMs < config.shutdownTimeoutMs);
+  });
+
+  it('reads typed values from the environment', () => {
+    const config = loadConfig({ ...required, PORT: '9090', LOG_LEVEL: 'debug', EVENT_LOOP_STALL_MS: '250', UNRELATED: 'x' });
+    assert.equal(config.port, 9090);
+    assert.equal(config.logLevel, 'debug');
+    assert.equal(config.eventLoopStallMs, 250);
+  });
+
+  it('treats empty variables as unset', () => {
+    assert.equal(loadConfig({ ...required, PORT: '' }).port, 8080);
+  });
+
+  for (const [name, value, expected] of [
+    ['PORT', 'abc', /^PORT must be an integer port/],
+    ['PORT', '80.5', /^PORT must be an integer port/],
+    ['PORT', '70000', /^PORT must be an integer port/],
+    ['LOG_LEVEL', 'verbose', /^LOG_LEVEL must be one of fatal, error/],
+    ['NODE_ENV', 'prod', /^NODE_ENV must be one of/],
+    ['SHUTDOWN_TIMEOUT_MS', '-1', /^SHUTDOWN_TIMEOUT_MS must be an integer number of milliseconds/],
+    ['SHUTDOWN_DRAIN_MS', '60000', /^SHUTDOWN_DRAIN_MS must be smaller than SHUTDOWN_TIMEOUT_MS/],
+    ['AMQP_URL', 'http://u:s3cret@rabbitmq.internal', /^AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL$/],
+    ['MESSAGING_MAX_IN_FLIGHT', '0', /^MESSAGING_MAX_IN_FLIGHT must be an integer between 1 and 1000$/],
+    ['MESSAGING_MAX_DELIVERIES', '101', /^MESSAGING_MAX_DELIVERIES must be an integer between 1 and 100$/],
+    ['MESSAGING_RETRY_BASE_MS', '20000', /^MESSAGING_RETRY_BASE_MS must not exceed MESSAGING_RETRY_MAX_MS/],
+    ['MESSAGING_COMMANDS', 'orders commands', /^MESSAGING_COMMANDS must be dot-separated words/],
+  ] as const) {
+    it(`rejects ${name}=${value} with one line naming the variable`, () => {
+      const message = configError({ ...required, [name]: value });
+      assert.match(message, expected);
+      assert.doesNotMatch(message, /s3cret/, 'secrets never appear in errors');
+    });
+  }
+
+  it('requires AMQP_URL and derives the messaging names from the service', () => {
+    const { AMQP_URL: _url, ...withoutBroker } = required;
+    assert.match(configError(withoutBroker), /^AMQP_URL is required/);
+    const { messaging } = loadConfig({ ...required });
+    assert.equal(messaging.url, AMQP_URL);
+    assert.equal(messaging.commands, 'orders.order.commands');
+    assert.equal(messaging.events, 'orders.events');
+    assert.equal(messaging.deadLetter, 'orders.order.commands.dead-letter');
+    assert.equal(messaging.maxInFlight, 16);
+    assert.equal(messaging.maxDeliveries, 5);
+  });
+
+  describe('CONFIG_FILE', () => {
+    it('takes each setting from the environment, else from the file, else its default', () => {
+      const path = file('layers.yaml', 'READINESS_CHECK_TIMEOUT_MS: 2000\nEVENT_LOOP_STALL_MS: 300\n');
+      const config = loadConfig({ ...required, CONFIG_FILE: path, READINESS_CHECK_TIMEOUT_MS: '3000' });
+      assert.equal(config.readinessCheckTimeoutMs, 3000, 'the environment wins over the file');
+      assert.equal(config.eventLoopStallMs, 300, 'the file wins over the default');
+      assert.equal(config.shutdownDrainMs, 1000, 'the default applies when neither sets it');
+    });
+
+    it('reads YAML, and the environment overrides it', () => {
+      const path = file('settings.yaml', 'PORT: 7000\nLOG_LEVEL: warn\nSHUTDOWN_TIMEOUT_MS: 9000\n');
+      const config = loadConfig({ ...required, CONFIG_FILE: path, LOG_LEVEL: 'error' });
+      assert.equal(config.port, 7000);
+      assert.equal(config.logLevel, 'error');
+      assert.equal(config.shutdownTimeoutMs, 9000);
+    });
+
+    it('reads JSON', () => {
+      const path = file('settings.json', JSON.stringify({ HOST: '127.0.0.1' }));
+      assert.equal(loadConfig({ ...required, CONFIG_FILE: path }).host, '127.0.0.1');
+    });
+
+    it('names the file when one of its values is invalid', () => {
+      const path = file('bad-value.yaml', 'PORT: high\n');
+      assert.equal(configError({ ...required, CONFIG_FILE: path }), `PORT (from CONFIG_FILE ${path}) must be an integer port between 0 and 65535`);
+    });
+
+    it('rejects unknown settings', () => {
+      const path = file('unknown.yaml', 'PROT: 1\n');
+      assert.match(configError({ ...required, CONFIG_FILE: path }), /unknown setting "PROT"/);
+    });
+
+    it('rejects a missing file', () => {
+      assert.match(configError({ ...required, CONFIG_FILE: join(dir, 'absent.yaml') }), /cannot be read: ENOENT$/);
+    });
+
+    it('rejects a file that does not parse', () => {
+      assert.match(configError({ ...required, CONFIG_FILE: file('broken.json', '{"PORT": ') }), /is not valid JSON/);
+      assert.match(configError({ ...required, CONFIG_FILE: file('list.yaml', '- 1\n- 2\n') }), /must contain a mapping/);
+    });
+
+    it('never echoes the content of a file that does not parse (it may hold secrets)', () => {
+      for (const [name, text] of [
+        ['secret.json', '{"ADMIN_TOKEN": s3cret-admin-token-value}'],
+        ['secret2.json', '{"ADMIN_TOKEN": "s3cret-admin-token-value" "PORT": 1}'],
+        ['secret.yaml', 'ADMIN_TOKEN: s3cret-admin-token-value\n  PORT: : 1\n'],
+      ] as const) {
+        const message = configError({ ...required, CONFIG_FILE: file(name, text) });
+        assert.match(message, /is not valid (JSON|YAML)/);
+        assert.doesNotMatch(message, /s3cret/);
+      }
+    });
+  });
+});

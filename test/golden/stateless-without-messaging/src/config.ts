@@ -1,0 +1,182 @@
+/**
+ * Configuration: environment variables, optionally layered over a JSON or YAML file named by
+ * CONFIG_FILE (the environment wins). Everything is validated against one schema at start-up;
+ * a problem is reported as a single ConfigError line naming the setting, never its value.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Type, type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { parse as parseYaml } from 'yaml';
+
+export const SERVICE_NAME = 'orders';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NODE_ENVS = ['production', 'development', 'test'] as const;
+
+const milliseconds = (defaultValue: number, minimum: number, maximum: number) =>
+  Type.Integer({
+    default: defaultValue,
+    minimum,
+    maximum,
+    errorMessage: `must be an integer number of milliseconds between ${minimum} and ${maximum}`,
+  });
+
+export const ConfigSchema = Type.Object(
+  {
+    PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535, errorMessage: 'must be an integer port between 0 and 65535' }),
+    HOST: Type.String({ default: '0.0.0.0', minLength: 1, errorMessage: 'must be a non-empty host name or address' }),
+    LOG_LEVEL: Type.Union(
+      LOG_LEVELS.map((level) => Type.Literal(level)),
+      { default: 'info', errorMessage: `must be one of ${LOG_LEVELS.join(', ')}` },
+    ),
+    NODE_ENV: Type.Union(
+      NODE_ENVS.map((env) => Type.Literal(env)),
+      { default: 'production', errorMessage: `must be one of ${NODE_ENVS.join(', ')}` },
+    ),
+    /** Hard deadline for a graceful shutdown; past it the process exits with code 1. */
+    SHUTDOWN_TIMEOUT_MS: milliseconds(8000, 100, 120_000),
+    /** Time between failing readiness and closing the listener, so load balancers stop routing here. */
+    SHUTDOWN_DRAIN_MS: milliseconds(1000, 0, 60_000),
+    /** Event-loop delay above which /livez reports the process as stalled. */
+    EVENT_LOOP_STALL_MS: milliseconds(1000, 10, 60_000),
+    /** Time each dependency check of /readyz may take before it counts as failed. */
+    READINESS_CHECK_TIMEOUT_MS: milliseconds(1000, 10, 30_000),
+  },
+  { additionalProperties: false },
+);
+
+type Settings = Static<typeof ConfigSchema>;
+
+/** Settings without a default that production cannot run without, while development and test can. */
+const REQUIRED_IN_PRODUCTION = new Set<string>([]);
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: Settings['LOG_LEVEL'];
+  nodeEnv: Settings['NODE_ENV'];
+  shutdownTimeoutMs: number;
+  shutdownDrainMs: number;
+  eventLoopStallMs: number;
+  readinessCheckTimeoutMs: number;
+}
+
+/** A configuration problem, phrased as one line for the operator. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Source = 'environment' | 'file';
+const SETTING_NAMES = Object.keys(ConfigSchema.properties) as Array<keyof Settings>;
+
+/** Builds the configuration from `env` (and the file it names in CONFIG_FILE); throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const configFile = nonEmpty(env['CONFIG_FILE']);
+  const fromFile = configFile === undefined ? {} : readConfigFile(configFile);
+  const sources = new Map<string, Source>();
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fromFile)) {
+    raw[key] = value;
+    sources.set(key, 'file');
+  }
+  for (const key of SETTING_NAMES) {
+    const value = nonEmpty(env[key]);
+    if (value === undefined) continue;
+    raw[key] = value;
+    sources.set(key, 'environment');
+  }
+
+  const describe = (key: string): string =>
+    sources.get(key) === 'file' ? `${key} (from CONFIG_FILE ${configFile})` : key;
+
+  const unknown = Object.keys(raw).filter((key) => !(key in ConfigSchema.properties));
+  if (unknown.length > 0) {
+    throw new ConfigError(`CONFIG_FILE ${configFile}: unknown setting ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
+  }
+
+  const settings = Value.Default(ConfigSchema, coerce(raw)) as Record<string, unknown>;
+  for (const key of SETTING_NAMES) {
+    const schema: TSchema & { errorMessage?: string } = ConfigSchema.properties[key];
+    if (settings[key] === undefined) {
+      if (REQUIRED_IN_PRODUCTION.has(key)) {
+        if (settings['NODE_ENV'] !== 'production') continue;
+        throw new ConfigError(`${key} is required when NODE_ENV=production (development and test run without it)`);
+      }
+      if (Type.IsOptional(schema)) continue;
+      throw new ConfigError(`${key} is required: it ${schema.errorMessage ?? 'has no default'}`);
+    }
+    if (!Value.Check(schema, settings[key])) throw new ConfigError(`${describe(key)} ${schema.errorMessage ?? 'is invalid'}`);
+  }
+  const valid = settings as Settings;
+
+  if (valid.SHUTDOWN_DRAIN_MS >= valid.SHUTDOWN_TIMEOUT_MS) {
+    throw new ConfigError(`${describe('SHUTDOWN_DRAIN_MS')} must be smaller than SHUTDOWN_TIMEOUT_MS (${valid.SHUTDOWN_TIMEOUT_MS})`);
+  }
+
+  return {
+    port: valid.PORT,
+    host: valid.HOST,
+    logLevel: valid.LOG_LEVEL,
+    nodeEnv: valid.NODE_ENV,
+    shutdownTimeoutMs: valid.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: valid.SHUTDOWN_DRAIN_MS,
+    eventLoopStallMs: valid.EVENT_LOOP_STALL_MS,
+    readinessCheckTimeoutMs: valid.READINESS_CHECK_TIMEOUT_MS,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/**
+ * Where a config file fails to parse, without its content: V8's JSON errors quote the text
+ * around the error (`"{"password": sec"... is not valid JSON`), which may be a secret.
+ */
+function parseErrorReason(error: unknown): string {
+  if (!(error instanceof Error)) return 'parse error';
+  if (error instanceof SyntaxError) {
+    const where = /at position \d+(?: \(line \d+ column \d+\))?/.exec(error.message)?.[0];
+    return where ? `syntax error ${where}` : 'syntax error';
+  }
+  // YAML: the first line says what and where; the lines after it quote the file.
+  return error.message.split('\n')[0] ?? 'parse error';
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`CONFIG_FILE ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    const reason = parseErrorReason(error);
+    throw new ConfigError(`CONFIG_FILE ${file} is not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${reason}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`CONFIG_FILE ${file} must contain a mapping of setting names to values`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Strict string-to-type conversion for environment values; anything else is left for the schema to reject. */
+function coerce(raw: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const schema = ConfigSchema.properties[key as keyof Settings] as { type?: string };
+    if (typeof value === 'string' && schema.type === 'integer' && /^-?\d{1,15}$/.test(value)) {
+      result[key] = Number(value);
+    } else if (typeof value === 'string' && schema.type === 'boolean' && /^(true|false|1|0)$/i.test(value)) {
+      result[key] = /^(true|1)$/i.test(value);
+    } else {
+      result[key] = value;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,73 @@
+/**
+ * Builds the HTTP application: a Fastify instance with logging, one error handler, the probes,
+ * and the service's own context: request ids, metrics, the orders routes and 404s.
+ * It does not listen; main.ts does, and tests use `app.inject()` without a port.
+ *
+ * New routes belong in `serviceRoutes` (or a plugin registered there). A route added to the
+ * returned instance is served like a probe: with the error handler, without request ids and
+ * metrics (tests use that for throw-away routes).
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Lifecycle } from '../lifecycle.ts';
+import { ordersRoutes } from '../orders/routes.ts';
+import { AccessLogController } from './access-log.ts';
+import { registerErrorHandling, registerNotFound } from './errors.ts';
+import { createMetrics, registerMetrics, type Metrics } from './metrics.ts';
+import { registerOpenApi } from './openapi.ts';
+import { probeRoutes } from './probes.ts';
+import { REQUEST_ID_HEADER, requestIdFor } from './request-id.ts';
+import { serverTimeouts } from './server-timeouts.ts';
+import { validatorCompiler } from './validation.ts';
+import { nameServerSpansByRoute } from '../telemetry/http-route.ts';
+
+export interface AppDependencies {
+  logger: FastifyBaseLogger;
+  lifecycle: Lifecycle;
+  /** Defaults to a fresh registry. */
+  metrics?: Metrics;
+  /** How long a client may take to send a whole request (408 after); default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+export async function buildApp(deps: AppDependencies) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    genReqId: requestIdFor,
+    logController: new AccessLogController(),
+    bodyLimit: 1024 * 1024,
+    // Longer than typical load-balancer idle timeouts, so the balancer closes idle connections first.
+    keepAliveTimeout: 65_000,
+    requestTimeout: deps.requestTimeoutMs ?? 30_000,
+    // Also given to Node's HTTP server when it is created, with a check every second: with
+    // Fastify's requestTimeout alone, Node looked only every 30 s and a stalled body got its 408
+    // after 60-85 s.
+    http: serverTimeouts(deps.requestTimeoutMs ?? 30_000),
+  });
+  // Strict bodies, every error at once, unknown fields named (src/http/validation.ts).
+  app.setValidatorCompiler(validatorCompiler);
+
+  registerErrorHandling(app);
+  await registerOpenApi(app);
+  await app.register(probeRoutes, { lifecycle: deps.lifecycle });
+  await app.register((service) => serviceRoutes(service, deps));
+  return app;
+}
+
+/** Everything but the probes, in one context, so the hooks below reach its routes and its 404s. */
+async function serviceRoutes(app: FastifyInstance, deps: AppDependencies): Promise<void> {
+  // Every response echoes its request id, and once shutdown begins every response closes its
+  // connection, so keep-alive clients reconnect to another replica and requests in flight do
+  // not hold the process open. One synchronous hook: it runs on every request.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    if (deps.lifecycle.shuttingDown) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  registerNotFound(app);
+  nameServerSpansByRoute(app);
+  const metrics = deps.metrics ?? createMetrics();
+  registerMetrics(app, metrics);
+  await app.register(ordersRoutes);
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;
