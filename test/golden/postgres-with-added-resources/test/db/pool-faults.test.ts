@@ -47,13 +47,17 @@ describe('pool: a connection killed under a checked-out client', { skip: needsRe
     const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
     const pid = rows[0]!.pid;
     // Handled from the start: the rejection may arrive before the test awaits it.
-    const running = client.query('select pg_sleep(5)').then(
+    const running = client.query('select pg_sleep(30)').then(
       () => 'finished',
       (error: Error) => error.message,
     );
     // Killed while the statement runs, not before it arrives.
     const active = async () => (await admin.query<{ state: string }>('select state from pg_stat_activity where pid = $1', [pid])).rows[0]?.state === 'active';
-    while (!(await active())) await new Promise((resolve) => setTimeout(resolve, 10));
+    const deadline = Date.now() + 20_000;
+    while (!(await active())) {
+      assert.ok(Date.now() < deadline, 'the pg_sleep statement never showed as active in pg_stat_activity');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await terminate(pid);
     assert.match(await running, /terminat/);
     client.release(true);
