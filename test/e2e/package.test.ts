@@ -166,6 +166,14 @@ describe('the packed package, installed the way npm create installs it', () => {
     expect(readFileSync(join(repo, 'src/items/routes.ts'), 'utf8')).toContain('// my route tweak');
     expect(readFileSync(join(repo, 'README.md'), 'utf8')).toContain('Page the orders team.');
     expect(JSON.parse(readFileSync(join(repo, '.yo-rc.json'), 'utf8'))['create-microforge'].generatorVersion).toBe(current.version);
-    ok('upgrade --check after the upgrade', await run(join(work, 'prefix', 'bin', 'microforge'), ['upgrade', '--check'], repo));
+    // Nothing left to upgrade; what --check still reports is the user's hand edits of
+    // generator-owned files (drift), never the user-owned routes.
+    const after = await run(join(work, 'prefix', 'bin', 'microforge'), ['upgrade', '--check', '--json'], repo);
+    const report = JSON.parse(after.stdout) as { changes: unknown[]; drift: Array<{ path: string }> };
+    expect({ exitCode: after.exitCode, changes: report.changes, drift: report.drift.map((file) => file.path).sort() }).toEqual({
+      exitCode: 1,
+      changes: [],
+      drift: ['README.md', 'k8s/base/deployment.yaml'],
+    });
   }, 15 * MINUTES);
 });
