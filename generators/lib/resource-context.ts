@@ -4,6 +4,7 @@
  * per-layer form precomputed (resource-spec.ts), so templates loop over fields and never
  * compare type names.
  */
+import { deletedEventTypeOf, updateCommandTypeOf, updatedEventTypeOf } from './resource-messages.js';
 import { FIELD_TYPE_MAPPINGS, migrationPrefix, type ResourceSpec } from './resource-spec.js';
 import { resourceNamesFor, type ResourceNames, type TemplateContext } from './template-context.js';
 
@@ -17,6 +18,8 @@ export interface FieldContext {
   /** Column definition for `create table`. */
   columnDefinition: string;
   inputSchema: string;
+  /** Schema of the field in a queued update's changes: may be left out; null clears an optional field. */
+  changeSchema: string;
   outputSchema: string;
   inputType: string;
   outputType: string;
@@ -46,6 +49,10 @@ export interface ResourceTemplateContext extends Omit<TemplateContext, keyof Res
   migrationPrefix: string;
   /** Type of the event a delete writes to the outbox: `<resource>.deleted`. */
   deletedEventType: string;
+  /** Type of the queued update command (with messaging and storage): `update-<resource>`. */
+  updateCommandType: string;
+  /** Type of the event an applied queued update writes to the outbox: `<resource>.updated`. */
+  updatedEventType: string;
   /** The repo's example resource, which keeps its own wiring. */
   example: ResourceNames;
 }
@@ -69,6 +76,7 @@ function fieldContext(field: ResourceSpec['fields'][number]): FieldContext {
     // Optional: may be left out or null in a request, null in responses when unset (nullable()
     // in src/resources/http-schemas.ts says why it is not a union).
     inputSchema: field.optional ? `Type.Optional(nullable(${mapping.inputSchema}))` : mapping.inputSchema,
+    changeSchema: `Type.Optional(${field.optional ? `nullable(${mapping.inputSchema})` : mapping.inputSchema})`,
     outputSchema: field.optional ? `nullable(${mapping.outputSchema})` : mapping.outputSchema,
     inputType: nullable(mapping.jsonType, field.optional),
     outputType: nullable(mapping.jsonType, field.optional),
@@ -92,7 +100,9 @@ export function resourceContextFor(context: TemplateContext, resource: ResourceS
     fields: resource.fields.map(fieldContext),
     optionalFieldsAny: resource.fields.some((field) => field.optional),
     migrationPrefix: migrationPrefix(resource.migration),
-    deletedEventType: `${resource.name}.deleted`,
+    deletedEventType: deletedEventTypeOf(resource.name),
+    updateCommandType: updateCommandTypeOf(resource.name),
+    updatedEventType: updatedEventTypeOf(resource.name),
     example: resourceNamesFor(context.resource),
   };
 }

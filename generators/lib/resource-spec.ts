@@ -32,6 +32,8 @@ export interface FieldTypeMapping {
   sqlCheck?: string;
   /** TypeBox schema of the value in requests (`Type.` expression). */
   inputSchema: string;
+  /** The request schema as the JSON Schema TypeBox builds from `inputSchema` (docs/asyncapi.yaml shows it). */
+  inputJsonSchema: Readonly<Record<string, unknown>>;
   /** TypeBox schema of the value in responses. */
   outputSchema: string;
   /** TypeScript type of the value in requests and responses. */
@@ -58,6 +60,7 @@ function stringMapping(maxLength: number, samples: readonly [string, string], wr
     sql: 'text',
     sqlCheck: `char_length(COLUMN) <= ${maxLength}`,
     inputSchema: `Type.String({ maxLength: ${maxLength} })`,
+    inputJsonSchema: { type: 'string', maxLength },
     outputSchema: 'Type.String()',
     jsonType: 'string',
     domainType: 'string',
@@ -81,6 +84,7 @@ export const FIELD_TYPE_MAPPINGS: Record<FieldType, FieldTypeMapping> = {
   integer: {
     sql: 'integer',
     inputSchema: 'Type.Integer({ minimum: -2_147_483_648, maximum: 2_147_483_647 })',
+    inputJsonSchema: { type: 'integer', minimum: -2_147_483_648, maximum: 2_147_483_647 },
     outputSchema: 'Type.Integer()',
     jsonType: 'number',
     domainType: 'number',
@@ -95,6 +99,7 @@ export const FIELD_TYPE_MAPPINGS: Record<FieldType, FieldTypeMapping> = {
     // NaN and infinities are numeric values in PostgreSQL but not JSON numbers.
     sqlCheck: "COLUMN not in ('NaN', 'Infinity', '-Infinity')",
     inputSchema: 'Type.Number()',
+    inputJsonSchema: { type: 'number' },
     outputSchema: 'Type.Number()',
     jsonType: 'number',
     domainType: 'number',
@@ -108,6 +113,7 @@ export const FIELD_TYPE_MAPPINGS: Record<FieldType, FieldTypeMapping> = {
   boolean: {
     sql: 'boolean',
     inputSchema: 'Type.Boolean()',
+    inputJsonSchema: { type: 'boolean' },
     outputSchema: 'Type.Boolean()',
     jsonType: 'boolean',
     domainType: 'boolean',
@@ -120,6 +126,7 @@ export const FIELD_TYPE_MAPPINGS: Record<FieldType, FieldTypeMapping> = {
   timestamp: {
     sql: 'timestamptz',
     inputSchema: "Type.String({ format: 'date-time' })",
+    inputJsonSchema: { type: 'string', format: 'date-time' },
     outputSchema: "Type.String({ format: 'date-time' })",
     jsonType: 'string',
     domainType: 'Date',
@@ -132,6 +139,7 @@ export const FIELD_TYPE_MAPPINGS: Record<FieldType, FieldTypeMapping> = {
   uuid: {
     sql: 'uuid',
     inputSchema: "Type.String({ format: 'uuid' })",
+    inputJsonSchema: { type: 'string', format: 'uuid' },
     outputSchema: "Type.String({ format: 'uuid' })",
     jsonType: 'string',
     domainType: 'string',
@@ -142,6 +150,22 @@ export const FIELD_TYPE_MAPPINGS: Record<FieldType, FieldTypeMapping> = {
     wrongType: "'not-a-uuid'",
   },
 };
+
+/** A module an added resource plugs into the registry (src/resources/index.ts): `src/<plural>/<file>.ts`. */
+export interface ResourceModuleFile {
+  file: string;
+  /** The export is `<resourceCamel><exportSuffix>`. */
+  exportSuffix: string;
+}
+
+/**
+ * The modules each added resource registers: its routes over its store, and with messaging and
+ * storage its queued updates (a command the consumer applies, like the example's adjustments).
+ */
+export function resourceModulesFor(spec: { messaging: string; storage: string }): ResourceModuleFile[] {
+  const queued = spec.messaging !== 'none' && spec.storage === 'postgres';
+  return [{ file: 'resource', exportSuffix: 'Resource' }, ...(queued ? [{ file: 'queued-updates', exportSuffix: 'QueuedUpdates' }] : [])];
+}
 
 /** Columns every resource has; a field may not take their names. */
 export const RESERVED_FIELD_NAMES = ['id', 'version', 'createdAt', 'updatedAt', 'deletedAt'] as const;

@@ -4,6 +4,13 @@ import type { ServiceSpec } from './spec.js';
 import { documentationFor } from './documentation.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
 import { indefiniteArticle } from './article.js';
+import { resourcesAsyncApi, type ResourcesAsyncApi } from './resource-messages.js';
+import { resourceModulesFor, type ResourceModuleFile } from './resource-spec.js';
+
+/** An added resource as the repo-wide templates see it: its names and the modules it plugs in. */
+export interface AddedResourceEntry extends ResourceNames {
+  modules: Array<ResourceModuleFile & { exportName: string }>;
+}
 
 /**
  * What templates see: the spec, every derived name and a boolean per choice value, so templates
@@ -66,7 +73,9 @@ export interface TemplateContext extends Readonly<ServiceSpec>, Readonly<Resourc
   deploymentEnv: DeploymentEnvVar[];
   userOwnedPaths: string[];
   /** Resources added with `microforge add resource` (src/resources/index.ts registers them). */
-  addedResources: ResourceNames[];
+  addedResources: AddedResourceEntry[];
+  /** What the added resources contribute to docs/asyncapi.yaml (empty text without any). */
+  addedResourcesAsyncApi: ResourcesAsyncApi;
 }
 
 const words = (kebab: string): string[] => kebab.split('-');
@@ -120,7 +129,11 @@ export function templateContextFor(spec: ServiceSpec, generatorVersion: string):
     nameSnake: snakeCase(spec.name),
     namePascal: pascalCase(spec.name),
     ...resourceNamesFor(spec.resource),
-    addedResources: (spec.resources ?? []).map((resource) => resourceNamesFor(resource.name)),
+    addedResources: (spec.resources ?? []).map((resource): AddedResourceEntry => {
+      const names = resourceNamesFor(resource.name);
+      return { ...names, modules: resourceModulesFor(spec).map((module) => ({ ...module, exportName: `${names.resourceCamel}${module.exportSuffix}` })) };
+    }),
+    addedResourcesAsyncApi: resourcesAsyncApi(spec.resources ?? [], { brokerRabbitmq: spec.broker === 'rabbitmq', eventsExchange: `${spec.name}.events` }),
     storagePostgres: spec.storage === 'postgres',
     storageNone: spec.storage === 'none',
     messagingAny: spec.messaging !== 'none',

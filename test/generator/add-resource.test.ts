@@ -65,7 +65,7 @@ describe('microforge add resource', () => {
     }
     expect(differing).toEqual(['src/items/routes.ts']);
     expect(await read(join(repo, 'src/items/routes.ts'))).toContain('// my route note');
-    expect(await read(join(repo, 'src/resources/index.ts'))).toContain('export const ADDED_RESOURCES: readonly ResourceModule[] = [orderResource, orderLineResource];');
+    expect(await read(join(repo, 'src/resources/index.ts'))).toContain('export const ADDED_RESOURCES: readonly ResourceModule[] = [orderResource, orderQueuedUpdates, orderLineResource, orderLineQueuedUpdates];');
 
     const check = await runCli(['upgrade', '--check'], { cwd: repo });
     expect({ exitCode: check.exitCode, stdout: check.stdout }).toEqual({ exitCode: 0, stdout: expect.stringContaining('Up to date') });

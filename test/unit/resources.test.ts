@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
 import { parseGenerationRecord } from '../../generators/lib/generation-record.js';
 import { renderRepo } from '../../generators/lib/render.js';
 import { FIELD_TYPES, nextMigrationNumber, parseField, type ResourceSpec } from '../../generators/lib/resource-spec.js';
@@ -50,7 +51,7 @@ describe('rendering added resources', () => {
       expect(tree.has(`test/${resource}/routes.test.ts`)).toBe(true);
     }
     expect([...tree.keys()].filter((path) => path.startsWith('migrations/')).slice(-2)).toEqual(['migrations/0008_create_orders.sql', 'migrations/0009_create_shipments.sql']);
-    expect(text(tree, 'src/resources/index.ts')).toContain('[orderResource, shipmentResource]');
+    expect(text(tree, 'src/resources/index.ts')).toContain('[orderResource, orderQueuedUpdates, shipmentResource, shipmentQueuedUpdates]');
     expect(text(tree, 'src/db/tombstone-purger.ts')).toContain(`const TABLES = ['"items"', '"orders"', '"shipments"'];`);
   });
 
@@ -85,6 +86,34 @@ describe('rendering added resources', () => {
     expect(text(plain, 'src/orders/resource.ts')).toContain('new PgOrderStore(deps.pool)');
     expect(text(plain, 'src/orders/store.ts')).not.toContain('outbox');
     expect(text(renderRepo(withResources({})), 'src/orders/store.ts')).toContain("const DELETED_EVENT = 'order.deleted';");
+  });
+
+  it('gives each resource a queued update with messaging (registered, consumed, in AsyncAPI), none without', () => {
+    const tree = renderRepo(withResources({}));
+    for (const file of ['commands.ts', 'events.ts', 'queued-updates.ts', 'update-queue.ts', 'update-routes.ts']) expect(tree.has(`src/orders/${file}`)).toBe(true);
+    expect(tree.has('test/orders/queued-updates.test.ts')).toBe(true);
+    expect(text(tree, 'src/messaging/messaging.ts')).toContain('...orderCommandHandlers(handlerOptions),');
+    expect(text(tree, 'src/messaging/asyncapi.ts')).toContain('{ adjust: AdjustData, ...orderCommands, ...shipmentCommands }');
+    const commands = text(tree, 'src/orders/commands.ts');
+    expect(commands).toContain("price: Type.Optional(nullable(Type.Number())),");
+    expect(commands).toContain("title: Type.Optional(Type.String({ maxLength: 200 })),");
+    expect(commands).toContain("export const UPDATE_COMMAND = 'update-order';");
+    const asyncApi = parse(text(tree, 'docs/asyncapi.yaml')) as {
+      channels: Record<string, { address: string; messages: Record<string, unknown> }>;
+      components: { messages: Record<string, { name: string; payload: { properties: { data: any } } }> };
+    };
+    expect(Object.keys(asyncApi.channels.commands!.messages)).toEqual(['adjust', 'updateOrder', 'updateShipment']);
+    expect(asyncApi.channels.orderUpdated!.address).toBe('order.updated');
+    expect(asyncApi.channels.shipmentDeleted!.address).toBe('shipment.deleted');
+    const changes = asyncApi.components.messages.updateOrder!.payload.properties.data.properties.changes;
+    expect(changes.properties.price).toEqual({ type: ['number', 'null'] });
+    expect(changes.properties.count).toEqual({ type: 'integer', minimum: -2_147_483_648, maximum: 2_147_483_647 });
+    expect(changes.minProperties).toBe(1);
+    expect(text(tree, 'docs/resources/orders.md')).toContain('`POST /orders/:id/updates`');
+
+    const plain = renderRepo(withResources({ messaging: 'none' }));
+    expect(plain.has('src/orders/queued-updates.ts')).toBe(false);
+    expect(text(plain, 'src/resources/index.ts')).toContain('[orderResource, shipmentResource]');
   });
 
   it('renders no resource files and an empty registry without added resources', () => {

@@ -14,7 +14,7 @@ import { TombstonePurger } from './db/tombstone-purger.ts';
 import { LiveSettings } from './settings/live-settings.ts';
 import { PgSettingsStore } from './settings/settings-store.ts';
 import { mountResources } from './resources/index.ts';
-import type { MountedResource } from './resources/resource-module.ts';
+import { OutboxSignal, type MountedResource } from './resources/resource-module.ts';
 import { PgOrderStore, type OrderStore } from './orders/store.ts';
 import { createOrderCache } from './cache/cache.ts';
 import { createMessaging } from './messaging/messaging.ts';
@@ -76,8 +76,10 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   starters.push(() => cache.start());
 
   // Resources added with `microforge add resource` (src/resources/index.ts), after the migrations.
+  const outbox = new OutboxSignal();
   const resources = mountResources({
     pool,
+    outbox,
     config,
     database: { url: database.settings.url, connectTimeoutMs: config.database.connectTimeoutMs, embedded: database.kind === 'embedded' },
     logger,
@@ -87,7 +89,7 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   for (const resource of resources) starters.push(() => resource.start());
 
   // After the database (registered above), so its closers run before the pool closes.
-  const messaging = createMessaging(config, logger, lifecycle, metrics, pool);
+  const messaging = createMessaging(config, logger, lifecycle, metrics, pool, outbox);
   beside.push(() => messaging.connect());
   starters.push(() => messaging.start());
 

@@ -14,7 +14,7 @@ import { TombstonePurger } from './db/tombstone-purger.ts';
 import { LiveSettings } from './settings/live-settings.ts';
 import { PgSettingsStore } from './settings/settings-store.ts';
 import { mountResources } from './resources/index.ts';
-import type { MountedResource } from './resources/resource-module.ts';
+import { OutboxSignal, type MountedResource } from './resources/resource-module.ts';
 import { PgOrderStore, type OrderStore } from './orders/store.ts';
 
 export interface Adapters {
@@ -59,8 +59,10 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   });
 
   // Resources added with `microforge add resource` (src/resources/index.ts), after the migrations.
+  const outbox = new OutboxSignal();
   const resources = mountResources({
     pool,
+    outbox,
     config,
     database: { url: database.settings.url, connectTimeoutMs: config.database.connectTimeoutMs, embedded: database.kind === 'embedded' },
     logger,

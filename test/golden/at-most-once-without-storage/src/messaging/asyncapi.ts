@@ -8,8 +8,13 @@ import { SERVICE_NAME } from '../config.ts';
 import { AdjustData } from '../orders/commands.ts';
 import { PUBLISHED_EVENTS } from '../orders/events.ts';
 
-/** The commands this service consumes: type → the schema of `data` (as the handlers validate it). */
+/**
+ * The commands this service consumes: type → the schema of `data` (as the handlers validate it),
+ * the example's and those of each resource added with `microforge add resource`.
+ */
 const CONSUMED_COMMANDS: Record<string, TSchema> = { adjust: AdjustData };
+/** The events this service publishes: type → the schema of `data`. */
+const EVENTS: Record<string, TSchema> = { ...PUBLISHED_EVENTS };
 
 /** A schema as plain JSON (TypeBox adds symbol keys that JSON leaves out). */
 const plain = (schema: TSchema): unknown => JSON.parse(JSON.stringify(schema));
@@ -39,7 +44,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     Object.entries(CONSUMED_COMMANDS).map(([type, data]) => [id(type), { name: type, title: `${type} command`, headers: TRACE_HEADERS, payload: envelope(type, data) }]),
   );
   const eventMessages = Object.fromEntries(
-    Object.entries(PUBLISHED_EVENTS).map(([type, data]) => [id(type), { name: type, title: `${type} event`, headers: TRACE_HEADERS, payload: envelope(type, data as TSchema) }]),
+    Object.entries(EVENTS).map(([type, data]) => [id(type), { name: type, title: `${type} event`, headers: TRACE_HEADERS, payload: envelope(type, data) }]),
   );
   const ref = (path: string) => ({ $ref: path });
   return {

@@ -7,6 +7,7 @@ import { SERVICE_NAME, type Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { orderCommandHandlers } from '../orders/commands.ts';
+import type { OutboxSignal } from '../resources/resource-module.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { traceDeliveries } from '../telemetry/messaging.ts';
 import { BROKER_NAME, createBroker } from './create-broker.ts';
@@ -27,7 +28,8 @@ export interface Messaging {
   outboxCommitted(): void;
 }
 
-export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics, pool: pg.Pool): Messaging {
+/** `outbox` is signalled by the added resources' transactions that wrote to the outbox. */
+export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics, pool: pg.Pool, outbox: OutboxSignal): Messaging {
   const { messaging } = config;
   const broker = createBroker({
     url: messaging.url,
@@ -41,10 +43,15 @@ export function createMessaging(config: Config, logger: Logger, lifecycle: Lifec
     logger,
   });
   const relay = new OutboxRelay({ pool, broker, logger, pollMs: messaging.outboxPollMs, batchSize: messaging.outboxBatchSize });
+  outbox.listen(() => relay.notify());
+  const handlerOptions = { pool, onEventsCommitted: () => relay.notify() };
   // Aborted when consumption stops, so deliveries waiting for an unavailable dependency let go.
   const stopping = new AbortController();
   const consumer = createCommandConsumer({
-    handlers: orderCommandHandlers({ pool, onEventsCommitted: () => relay.notify() }),
+    // The example's commands and those of each resource added with `microforge add resource`.
+    handlers: {
+      ...orderCommandHandlers(handlerOptions),
+    },
     logger,
     retry: { baseDelayMs: messaging.retryBaseMs, maxDelayMs: messaging.retryMaxMs },
     semantics: 'at-least-once',

@@ -120,8 +120,18 @@ describe('every route against hostile input', { skip: fuzzSkip }, () => {
     await target?.close();
   });
 
-  /** The record requests are aimed at; replaced after a request that may have changed or deleted it. */
-  let aimed: { id: string; etag: string } | undefined;
+  /** Per collection, the record requests are aimed at; replaced after a request that may have changed or deleted it. */
+  const aimed = new Map<string, { id: string; etag: string }>();
+  const collectionOf = (path: string): string => `/${path.split('/')[1] ?? ''}`;
+
+  /** A record to aim at: the example's from the target, any other collection's (added resources) through its own POST. */
+  async function existingIn(collection: string): Promise<{ id: string; etag: string }> {
+    const schema = bodySchemas.get(`POST ${collection}`) as Record<string, any> | undefined;
+    if (collection === target.collection || schema === undefined) return target.existing();
+    const created = await app.inject({ method: 'POST', url: collection, payload: validExample(schema) as Record<string, unknown> });
+    assert.equal(created.statusCode, 201, `POST ${collection} with a valid body: ${created.body}`);
+    return { id: created.json().id, etag: String(created.headers.etag) };
+  }
 
   async function send(route: Route, url: string, payload: string | undefined, headers: Record<string, string>, what: string): Promise<void> {
     const response = await app.inject({
@@ -130,7 +140,7 @@ describe('every route against hostile input', { skip: fuzzSkip }, () => {
       headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(payload === undefined ? {} : { payload }),
     });
-    if (response.statusCode < 300 && route.method !== 'GET') aimed = undefined;
+    if (response.statusCode < 300 && route.method !== 'GET') aimed.delete(collectionOf(route.path));
     if (response.statusCode >= 500) failures.push(`${route.method} ${url.slice(0, 120)} with ${what}: ${response.statusCode} ${response.body.slice(0, 300)}`);
     if (response.statusCode < 300 && payload !== undefined && response.headers['content-type']?.includes('json')) {
       // Nothing silently changed: what was sent comes back as sent.
@@ -145,9 +155,12 @@ describe('every route against hostile input', { skip: fuzzSkip }, () => {
   }
 
   async function requestFor(route: Route): Promise<{ url: string; headers: Record<string, string> }> {
-    aimed ??= await target.existing();
-    const { id, etag } = aimed;
-    const url = route.path.replace(/:adjustmentId/g, randomUUID()).replace(/:id/g, id);
+    const collection = collectionOf(route.path);
+    const record = aimed.get(collection) ?? (await existingIn(collection));
+    aimed.set(collection, record);
+    const { id, etag } = record;
+    // :id is the record's; any other parameter (a status id) a fresh uuid.
+    const url = route.path.replace(/:[A-Za-z]+/g, (parameter) => (parameter === ':id' ? id : randomUUID()));
     return { url, headers: { 'if-match': etag, authorization: `Bearer ${FUZZ_ADMIN_TOKEN}` } };
   }
 
@@ -167,7 +180,8 @@ describe('every route against hostile input', { skip: fuzzSkip }, () => {
       for (const parameter of route.path.match(/:[A-Za-z]+/g) ?? []) {
         for (const odd of ODD_IDS) {
           const { url, headers } = await requestFor(route);
-          const oddUrl = route.path.replace(parameter, odd).replace(/:adjustmentId/g, randomUUID()).replace(/:id/g, new URL(url, 'http://x').pathname.split('/')[2] ?? uuid);
+          const id = new URL(url, 'http://x').pathname.split('/')[2] ?? uuid;
+          const oddUrl = route.path.replace(/:[A-Za-z]+/g, (name) => (name === parameter ? odd : name === ':id' ? id : randomUUID()));
           await send(route, oddUrl, takesBody ? JSON.stringify(valid ?? {}) : undefined, headers, `${parameter}=${odd.slice(0, 40)}`);
         }
       }

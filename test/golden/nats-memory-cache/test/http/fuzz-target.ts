@@ -1,9 +1,12 @@
 /**
  * The app test/http/input-fuzz.test.ts attacks, with PostgreSQL: real stores in a schema of its
- * own, live settings (the admin API included), and a fresh order for requests to aim at.
+ * own, live settings (the admin API included), the resources added with `microforge add resource`
+ * (src/resources/index.ts, without their read caches), and a fresh order for requests to aim at.
  */
 import assert from 'node:assert/strict';
 import type { App } from '../../src/http/app.ts';
+import { ADDED_RESOURCES } from '../../src/resources/index.ts';
+import { OutboxSignal } from '../../src/resources/resource-module.ts';
 import { LiveSettings } from '../../src/settings/live-settings.ts';
 import { PgSettingsStore } from '../../src/settings/settings-store.ts';
 import { PgAdjustmentQueue } from '../../src/orders/adjustments.ts';
@@ -19,6 +22,8 @@ export interface FuzzTarget {
   validBodies: Record<string, Record<string, unknown>>;
   /** An id that exists and its ETag, so requests get past 404 and 412 to the handler. */
   existing(): Promise<{ id: string; etag: string }>;
+  /** The collection existing() creates in; the fuzz makes records of other collections through their own POST. */
+  collection: string;
   /** A body with three errors at once (two wrong types, one unknown property), and where to send it. */
   invalid: { url: string; payload: Record<string, unknown> };
   close(): Promise<void>;
@@ -34,10 +39,12 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     orders: new PgOrderStore(schema.pool),
     settings,
     adminToken: FUZZ_ADMIN_TOKEN,
+    resources: ADDED_RESOURCES.map((resource) => resource.mountWithoutCache({ pool: schema.pool, outbox: new OutboxSignal() })),
     orderAdjustments: new PgAdjustmentQueue(schema.pool, () => undefined),
   });
   return {
     app,
+    collection: '/orders',
     validBodies: { 'PUT /admin/settings': { maxPageSize: 50 } },
     async existing() {
       const created = await app.inject({ method: 'POST', url: '/orders', payload: { name: 'fuzz', quantity: 5 } });

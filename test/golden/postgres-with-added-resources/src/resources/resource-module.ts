@@ -12,8 +12,30 @@ import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import type { SettingsView } from '../settings/live-settings.ts';
 
-export interface ResourceDependencies {
+/**
+ * Wakes whoever publishes the outbox after a resource's transaction wrote to it: with messaging,
+ * the outbox relay listens (src/messaging/messaging.ts), so a queued command or an event goes out
+ * at once rather than at the relay's next poll. Without messaging nobody listens.
+ */
+export class OutboxSignal {
+  readonly #listeners: Array<() => void> = [];
+
+  listen(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  committed(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+/** What a resource needs to serve its routes over its own store, without the read cache. */
+export interface StoreDependencies {
   pool: pg.Pool;
+  outbox: OutboxSignal;
+}
+
+export interface ResourceDependencies extends StoreDependencies {
   config: Config;
   /** The database the service uses (src/db/database.ts), which notifies changes. */
   database: { url: string; connectTimeoutMs: number; embedded: boolean };
@@ -33,4 +55,6 @@ export interface MountedResource {
 export interface ResourceModule {
   name: string;
   mount(deps: ResourceDependencies): MountedResource;
+  /** The routes over the store alone, as mount serves them without a read cache (tests of routes mount this). */
+  mountWithoutCache(deps: StoreDependencies): MountedResource;
 }

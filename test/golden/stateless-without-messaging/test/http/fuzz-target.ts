@@ -9,6 +9,8 @@ export interface FuzzTarget {
   app: App;
   validBodies: Record<string, Record<string, unknown>>;
   existing(): Promise<{ id: string; etag: string }>;
+  /** The collection existing() creates in; the fuzz makes records of other collections through their own POST. */
+  collection: string;
   invalid: { url: string; payload: Record<string, unknown> };
   close(): Promise<void>;
 }
@@ -19,6 +21,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const app = await testApp();
   return {
     app,
+    collection: '/orders',
     validBodies: {},
     existing: async () => ({ id: randomUUID(), etag: '"1"' }),
     invalid: { url: '/orders/quote', payload: { name: 5, quantity: '5', unitPriceCents: 1, colour: 'red' } },
