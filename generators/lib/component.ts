@@ -1,5 +1,5 @@
 import type { BackingService, DeploymentEnvVar } from './backing-service.js';
-import type { SettingsContext } from './service-settings.js';
+import type { ServiceSetting, SettingsContext } from './service-settings.js';
 import type { ChoiceKey, ServiceSpec, TemplateContext } from './spec.js';
 
 /** Data a component adds to the generated package.json; merged structurally, never templated whole. */
@@ -28,6 +28,17 @@ export interface Component {
    * migrations): created once, updated only while unchanged, never overwritten.
    */
   userOwnedPaths?(context: TemplateContext): string[];
+  /**
+   * The settings this component's code reads, in the order the config schema and the README table
+   * list them (generators/lib/service-settings.ts says what a declaration holds).
+   */
+  settings?(context: SettingsContext): ServiceSetting[];
+  /**
+   * Folders, relative to templates/, of fragments this component puts into shared files: each
+   * `<slot>.hbs` in them renders with the repo's context and goes where the shared template
+   * iterates `fragments.<slot>` (generators/lib/fragments.ts lists the slots), in component order.
+   */
+  fragmentDirs?(spec: ServiceSpec): string[];
   /** Servers this component's code connects to; shared files (egress, .env.development, compose up) loop over them. */
   backingServices?(context: SettingsContext): BackingService[];
   /** Variables the Deployment's container sets beyond the ConfigMap (credentials from Secrets, production overrides). */

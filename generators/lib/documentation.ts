@@ -1,16 +1,19 @@
 /**
  * What the generated docs say about the repo itself, computed from the same data the code and
- * the file ownership come from: the configuration table (service-settings.ts), the quick-start
+ * the file ownership come from: the configuration table and config schema (the components'
+ * settings, service-settings.ts), the quick-start
  * commands (also the CLI's "Next:" list) and the paths that belong to the user.
  */
 import type { BackingService, DeploymentEnvVar } from './backing-service.js';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components.js';
-import { serviceSettingsFor, settingsTableRows, type SettingsContext } from './service-settings.js';
+import { configContextFor, developmentLines, settingsTableRows, type ConfigContext, type ServiceSetting, type SettingsContext } from './service-settings.js';
 
 export interface DocumentationContext {
   /** The README's configuration table rows, one per setting, newline-separated. */
   settingsTable: string;
+  /** What src/config.ts and its test render from the settings. */
+  config: ConfigContext;
   /**
    * From a fresh clone to a running service (PostgreSQL without a broker: embedded, no server) or
    * to green tests (install, start the dependencies, point the tests at them, test).
@@ -37,6 +40,19 @@ export function backingServicesFor(context: SettingsContext): BackingService[] {
   return componentsIn(context).flatMap((component) => component.backingServices?.(context) ?? []);
 }
 
+/** The settings of the components the spec includes, in component order. */
+export function settingsFor(context: SettingsContext): ServiceSetting[] {
+  return componentsIn(context).flatMap((component) => component.settings?.(context) ?? []);
+}
+
+/** `.env.development`: each component's backing services' extra lines, then its settings' local values. */
+function localEnvironmentFor(context: SettingsContext): string[] {
+  return componentsIn(context).flatMap((component) => [
+    ...(component.backingServices?.(context) ?? []).flatMap((service) => service.localEnvironment ?? []),
+    ...developmentLines(component.settings?.(context) ?? []),
+  ]);
+}
+
 /** The Deployment's extra env entries, from the components the spec includes, in component order. */
 function deploymentEnvFor(context: SettingsContext): DeploymentEnvVar[] {
   return componentsIn(context).flatMap((component) => component.deploymentEnv?.(context) ?? []);
@@ -60,10 +76,12 @@ function outermost(prefixes: readonly string[]): string[] {
 
 export function documentationFor(context: SettingsContext): DocumentationContext {
   const components = componentsIn(context);
+  const settings = settingsFor(context);
   // userOwnedPaths only reads names and flags, never the documentation fields being computed here.
   const ownerContext = context as Parameters<NonNullable<(typeof COMPONENTS)[number]['userOwnedPaths']>>[0];
   return {
-    settingsTable: settingsTableRows(serviceSettingsFor(context)).join('\n'),
+    settingsTable: settingsTableRows(settings).join('\n'),
+    config: configContextFor(settings),
     // PostgreSQL runs embedded (src/db/embedded.ts). Whatever else is needed, compose starts it
     // and .env.development (read by the npm scripts) points the service and its tests at it:
     // still two commands. The CLI's next steps print the compose part as a hint, not as a step.
@@ -73,7 +91,7 @@ export function documentationFor(context: SettingsContext): DocumentationContext
         : [`npm install && ${composeUpCommand(context)}`, 'npm test'],
     // `.env.development`: where `npm run dev` and `npm test` find the services they cannot embed,
     // at the addresses compose.yaml publishes them (and any local install uses).
-    localEnvironment: backingServicesFor(context).flatMap((service) => service.localEnvironment),
+    localEnvironment: localEnvironmentFor(context),
     backingServices: backingServicesFor(context),
     deploymentEnv: deploymentEnvFor(context),
     localEnvironmentFile: context.messagingAny || context.cacheRedis,

@@ -8,6 +8,7 @@ import { join, posix, relative, sep } from 'node:path';
 import { loadPrecompiledTemplates, templateFor, TEMPLATE_SUFFIX, type CompiledTemplate, type PrecompiledTemplates } from './compiled-templates.js';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components.js';
+import { renderFragments } from './fragments.js';
 import { contentHash, ownershipFor, type Ownership } from './ownership.js';
 import { renderPackageJson } from './package-json.js';
 import { GENERATOR_PACKAGE_NAME, GENERATOR_VERSION, TEMPLATES_ROOT } from './package-root.js';
@@ -141,10 +142,12 @@ function moveMigrationsOffResourceNumbers(files: Map<string, Buffer>, resourceMi
 }
 
 export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERATOR_VERSION): RenderedTree {
-  const context = templateContextFor(spec, generatorVersion);
+  const components = componentsFor(spec);
+  const names = templateContextFor(spec, generatorVersion);
+  const fragmentDirs = components.flatMap((component) => component.fragmentDirs?.(spec) ?? []);
+  const context = { ...names, fragments: renderFragments(fragmentDirs, (templatePath, source) => compile(source, templatePath)(names)) };
   const files = new Map<string, Buffer>();
   const owner = new Map<string, string>();
-  const components = componentsFor(spec);
   const resourceMigrations = new Set<string>();
   for (const component of components) {
     for (const templateDir of component.templateDirs(spec)) renderTemplateDir(templateDir, context, files, owner);

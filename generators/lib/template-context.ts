@@ -1,5 +1,6 @@
 import pluralize from 'pluralize';
 import type { BackingService, DeploymentEnvVar } from './backing-service.js';
+import type { ConfigContext } from './service-settings.js';
 import type { ServiceSpec } from './spec.js';
 import { documentationFor } from './documentation.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
@@ -59,6 +60,7 @@ export interface TemplateContext extends Readonly<ServiceSpec>, Readonly<Resourc
   generatorVersion: string;
   /** README configuration rows, quick-start commands, user-owned paths: see documentation.ts. */
   settingsTable: string;
+  config: ConfigContext;
   quickStartCommands: string[];
   localEnvironment: string[];
   localEnvironmentFile: boolean;
