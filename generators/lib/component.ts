@@ -33,12 +33,6 @@ export interface Component {
    * list them (generators/lib/service-settings.ts says what a declaration holds).
    */
   settings?(context: SettingsContext): ServiceSetting[];
-  /**
-   * Folders, relative to templates/, of fragments this component puts into shared files: each
-   * `<slot>.hbs` in them renders with the repo's context and goes where the shared template
-   * iterates `fragments.<slot>` (generators/lib/fragments.ts lists the slots), in component order.
-   */
-  fragmentDirs?(spec: ServiceSpec): string[];
   /** Servers this component's code connects to; shared files (egress, .env.development, compose up) loop over them. */
   backingServices?(context: SettingsContext): BackingService[];
   /** Variables the Deployment's container sets beyond the ConfigMap (credentials from Secrets, production overrides). */

@@ -21,13 +21,13 @@ export const component: Component = {
   }),
   userOwnedPaths: (context) => [`src/${context.resourcePlural}/commands.ts`, `src/${context.resourcePlural}/events.ts`, `test/${context.resourcePlural}/commands.test.ts`, 'docs/adr/', 'docs/asyncapi.yaml'],
   settings: messagingSettings,
-  fragmentDirs: () => ['messaging/fragments'],
   backingServices: (context) =>
     context.brokerNats
       ? [
           {
             composeService: 'nats',
             title: 'NATS with JetStream',
+            runYourOwn: 'a NATS server with JetStream',
             port: 4222,
             egressComment: ['The message broker (NATS client port, plain and TLS). Narrow the destination once you know where it runs.'],
             neededOnHost: true,
@@ -63,6 +63,7 @@ export const component: Component = {
             {
               composeService: 'rabbitmq',
               title: 'RabbitMQ',
+            runYourOwn: 'a RabbitMQ 4',
               port: 5672,
               tlsPort: 5671,
               egressComment: ['The message broker (RabbitMQ): 5672 for amqp://, 5671 for amqps:// (TLS). Keep only the one', 'AMQP_URL uses, and narrow the destination once you know where it runs (see the PostgreSQL rule).'],

@@ -19,13 +19,13 @@ export const component: Component = {
       : {},
   userOwnedPaths: (context) => [`src/${context.resourcePlural}/`, `test/${context.resourcePlural}/`, ...(context.storagePostgres ? ['migrations/'] : [])],
   settings: storageSettings,
-  fragmentDirs: (spec) => (spec.storage === 'postgres' ? ['storage/fragments-postgres'] : []),
   backingServices: (context) =>
     context.storagePostgres
       ? [
           {
             composeService: 'postgres',
             title: 'PostgreSQL',
+            runYourOwn: `a PostgreSQL you can create tables${context.cacheAny ? ' and databases' : ''} in`,
             port: 5432,
             egressComment: [
               'PostgreSQL, in or outside the cluster (TLS uses the same port). If DATABASE_URL names another',

@@ -15,6 +15,7 @@ import { completeSpec } from '../../generators/lib/spec.js';
 const search: BackingService = {
   composeService: 'opensearch',
   title: 'OpenSearch',
+  runYourOwn: 'an OpenSearch 2',
   port: 9200,
   egressComment: ['OpenSearch (made up for this test).'],
   neededOnHost: true,
