@@ -5,7 +5,7 @@
  * passes, the README's configuration table and the `.env.development` lines.
  * test/unit/docs-drift.test.ts still reads the rendered schema back and compares it with the table.
  */
-import type { TemplateContext } from './template-context.js';
+import type { SpecContext } from './spec-context.js';
 
 /** How `src/config.ts` validates a setting: each kind renders one TypeBox expression. */
 export type SettingSchema =
@@ -44,11 +44,8 @@ export interface ServiceSetting {
   testValue: string | null;
 }
 
-/** The context the settings are derived from: everything but the documentation fields themselves. */
-export type SettingsContext = Omit<
-  TemplateContext,
-  'settingsTable' | 'quickStartCommands' | 'localEnvironment' | 'localEnvironmentFile' | 'backingServices' | 'deploymentEnv' | 'userOwnedPaths' | 'config'
->;
+/** The context the settings are derived from: the names and flags of the spec, never what components contribute. */
+export type SettingsContext = SpecContext;
 
 /**
  * What a component writes: `optional` means no default, and the service runs without it; without a

@@ -3,10 +3,13 @@
  * service and its setting, added only through a component's contribution (no shared template
  * edited), reach CI, compose.yaml, the Deployment's env, the NetworkPolicy's egress,
  * .env.development, the quick start's `docker compose up`, the config schema, its test and the
- * README's settings table.
+ * README's settings table. The renderer takes the components as an argument, so the test renders
+ * with a changed copy of the cache component and changes nothing shared.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { component as cache } from '../../generators/cache/component.js';
+import type { Component } from '../../generators/lib/component.js';
+import { COMPONENTS } from '../../generators/lib/components.js';
 import { secretEnv, type BackingService } from '../../generators/lib/backing-service.js';
 import { renderRepo } from '../../generators/lib/render.js';
 import { setting } from '../../generators/lib/service-settings.js';
@@ -42,14 +45,13 @@ const searchUrl = setting({
   testValue: 'http://search.internal:9200',
 });
 
-const declared = cache.backingServices;
-const declaredEnv = cache.deploymentEnv;
-const declaredSettings = cache.settings;
-afterEach(() => {
-  cache.backingServices = declared;
-  cache.deploymentEnv = declaredEnv;
-  cache.settings = declaredSettings;
-});
+/** The cache component as declared, plus the made-up service, its setting and its Secret. */
+const cacheWithSearch: Component = {
+  ...cache,
+  backingServices: (context) => [...(cache.backingServices?.(context) ?? []), search],
+  settings: (context) => [...(cache.settings?.(context) ?? []), searchUrl],
+  deploymentEnv: (context) => [...(cache.deploymentEnv?.(context) ?? []), secretEnv('SEARCH_URL', 'From a Secret.', { name: `${context.name}-search`, key: 'url' })],
+};
 
 const text = (tree: ReadonlyMap<string, Buffer>, path: string): string => tree.get(path)?.toString('utf8') ?? '';
 
@@ -59,10 +61,8 @@ describe('backing services declared by components', () => {
     const before = renderRepo(spec);
     expect(text(before, 'k8s/base/networkpolicy.yaml')).not.toContain('9200');
 
-    cache.backingServices = (context) => [...(declared?.(context) ?? []), search];
-    cache.settings = (context) => [...(declaredSettings?.(context) ?? []), searchUrl];
-    cache.deploymentEnv = (context) => [...(declaredEnv?.(context) ?? []), secretEnv('SEARCH_URL', 'From a Secret.', { name: `${context.name}-search`, key: 'url' })];
-    const after = renderRepo(spec);
+    const after = renderRepo(spec, undefined, COMPONENTS.map((component) => (component === cache ? cacheWithSearch : component)));
+    expect(COMPONENTS).toContain(cache);
 
     expect(text(after, 'k8s/base/networkpolicy.yaml')).toContain('    # OpenSearch (made up for this test).\n    - ports:\n        - port: 9200\n          protocol: TCP\n');
     expect(text(after, 'k8s/base/deployment.yaml')).toContain(
