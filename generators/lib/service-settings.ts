@@ -17,7 +17,7 @@ export type SettingSchema =
   | { type: 'boolean'; default: boolean }
   /** One of `values`, declared as the constant `list` (`item` names one value in its map). */
   | { type: 'oneOf'; default: string; values: readonly string[]; list: string; item: string }
-  /** Built by a helper function the component's `config-helpers` code section defines; `default` is for the table. */
+  /** Built by a helper function the component's `config-helpers` section defines; `default` is for the table. */
   | { type: 'helper'; call: string; default: string };
 
 export interface ServiceSetting {

@@ -4,7 +4,7 @@ import { setting, type ServiceSetting, type SettingsContext } from '../lib/servi
 export function messagingSettings(context: SettingsContext): ServiceSetting[] {
   if (!context.messagingAny) return [];
   const rabbit = context.brokerRabbitmq;
-  // Built by brokerName(), which messaging's config-helpers section (messaging/common/code-sections) defines in src/config.ts.
+  // Built by brokerName(), which messaging's config-helpers section (messaging/common/sections) defines in src/config.ts.
   const brokerName = (defaultValue: string) => ({ type: 'helper' as const, call: `brokerName('${defaultValue}')`, default: defaultValue });
   return [
     setting({
