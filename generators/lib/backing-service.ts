@@ -9,14 +9,16 @@ export interface BackingService {
   composeService: string;
   /** How people name it in a sentence. */
   title: string;
+  /** What to run instead of compose's, in the README's "Without Docker" list (e.g. "a Redis 7"). */
+  runYourOwn: string;
   /** Client port the pods open connections to: one NetworkPolicy egress rule. */
   port: number;
   /** The port of its TLS URL scheme when that differs (rediss 6380, amqps 5671): allowed beside `port`. */
   tlsPort?: number;
   /** The egress rule's comment, one line per entry. */
   egressComment: readonly string[];
-  /** `.env.development` lines: where `npm run dev` and `npm test` find it locally. */
-  localEnvironment: readonly string[];
+  /** `.env.development` lines beyond its settings' own local values (e.g. a commented-out alternative). */
+  localEnvironment?: readonly string[];
   /** Whether `npm run dev` and `npm test` need it running (PostgreSQL runs embedded instead). */
   neededOnHost: boolean;
   compose: {
