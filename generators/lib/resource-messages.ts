@@ -8,7 +8,12 @@
  */
 import { stringify } from 'yaml';
 import { FIELD_TYPE_MAPPINGS, type ResourceSpec } from './resource-spec.js';
-import { camelCase } from './template-context.js';
+
+/** A resource with its name in camelCase (`order-line` → `orderLine`), the stem of its id property. */
+export interface NamedResource {
+  spec: ResourceSpec;
+  camel: string;
+}
 
 export const updateCommandTypeOf = (resource: string): string => `update-${resource}`;
 export const updatedEventTypeOf = (resource: string): string => `${resource}.updated`;
@@ -30,18 +35,18 @@ function changesSchema(resource: ResourceSpec): Schema {
   return { type: 'object', properties, additionalProperties: false, minProperties: 1 };
 }
 
-function updateCommandSchema(resource: ResourceSpec): Schema {
-  const idKey = `${camelCase(resource.name)}Id`;
+function updateCommandSchema(resource: NamedResource): Schema {
+  const idKey = `${resource.camel}Id`;
   return {
     type: 'object',
     required: [idKey, 'expectedVersion', 'changes'],
-    properties: { [idKey]: { type: 'string', format: 'uuid' }, expectedVersion: { type: 'integer', minimum: 1 }, changes: changesSchema(resource) },
+    properties: { [idKey]: { type: 'string', format: 'uuid' }, expectedVersion: { type: 'integer', minimum: 1 }, changes: changesSchema(resource.spec) },
     additionalProperties: false,
   };
 }
 
-function updatedEventSchema(resource: ResourceSpec): Schema {
-  const idKey = `${camelCase(resource.name)}Id`;
+function updatedEventSchema(resource: NamedResource): Schema {
+  const idKey = `${resource.camel}Id`;
   return {
     type: 'object',
     required: [idKey, 'version', 'changed', 'commandId'],
@@ -50,8 +55,8 @@ function updatedEventSchema(resource: ResourceSpec): Schema {
   };
 }
 
-function deletedEventSchema(resource: ResourceSpec): Schema {
-  const idKey = `${camelCase(resource.name)}Id`;
+function deletedEventSchema(resource: NamedResource): Schema {
+  const idKey = `${resource.camel}Id`;
   return {
     type: 'object',
     required: [idKey, 'version', 'deletedAt'],
@@ -92,7 +97,7 @@ const indented = (value: Schema, spaces: number): string =>
         .map((line) => `${' '.repeat(spaces)}${line}`)
         .join('\n')}\n`;
 
-export function resourcesAsyncApi(resources: readonly ResourceSpec[], names: MessagingNames): ResourcesAsyncApi {
+export function resourcesAsyncApi(resources: readonly NamedResource[], names: MessagingNames): ResourcesAsyncApi {
   const envelope = (type: string, data: Schema): Schema => ({
     type: 'object',
     required: ['id', 'type', 'data'],
@@ -114,7 +119,7 @@ export function resourcesAsyncApi(resources: readonly ResourceSpec[], names: Mes
   const operations: Schema = {};
   const messages: Schema = {};
   for (const resource of resources) {
-    const command = updateCommandTypeOf(resource.name);
+    const command = updateCommandTypeOf(resource.spec.name);
     const commandKey = messageKey(command);
     commandRefs[commandKey] = { $ref: `#/components/messages/${commandKey}` };
     messages[commandKey] = message(command, 'command', updateCommandSchema(resource));
@@ -124,8 +129,8 @@ export function resourcesAsyncApi(resources: readonly ResourceSpec[], names: Mes
       messages: [{ $ref: `#/channels/commands/messages/${commandKey}` }],
     };
     for (const [event, data] of [
-      [updatedEventTypeOf(resource.name), updatedEventSchema(resource)],
-      [deletedEventTypeOf(resource.name), deletedEventSchema(resource)],
+      [updatedEventTypeOf(resource.spec.name), updatedEventSchema(resource)],
+      [deletedEventTypeOf(resource.spec.name), deletedEventSchema(resource)],
     ] as const) {
       const key = messageKey(event);
       messages[key] = message(event, 'event', data);

@@ -2,6 +2,8 @@ import pluralize from 'pluralize';
 import { indefiniteArticle } from './article.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
 import type { ServiceSpec } from './spec.js';
+import { resourcesAsyncApi, type ResourcesAsyncApi } from './resource-messages.js';
+import { resourceModulesFor, type ResourceModuleFile } from './resource-spec.js';
 
 /**
  * The names derived from the spec alone: the spec, every derived name and a boolean per choice
@@ -57,7 +59,14 @@ export interface SpecContext extends Readonly<ServiceSpec>, Readonly<ResourceNam
   buildTarget: string;
   generatorVersion: string;
   /** Resources added with `microforge add resource` (src/resources/index.ts registers them). */
-  addedResources: ResourceNames[];
+  addedResources: AddedResourceEntry[];
+  /** What the added resources contribute to docs/asyncapi.yaml (empty text without any). */
+  addedResourcesAsyncApi: ResourcesAsyncApi;
+}
+
+/** An added resource as the repo-wide templates see it: its names and the modules it plugs in. */
+export interface AddedResourceEntry extends ResourceNames {
+  modules: Array<ResourceModuleFile & { exportName: string }>;
 }
 
 const words = (kebab: string): string[] => kebab.split('-');
@@ -111,7 +120,11 @@ export function specContextFor(spec: ServiceSpec, generatorVersion: string): Spe
     nameSnake: snakeCase(spec.name),
     namePascal: pascalCase(spec.name),
     ...resourceNamesFor(spec.resource),
-    addedResources: (spec.resources ?? []).map((resource) => resourceNamesFor(resource.name)),
+    addedResources: (spec.resources ?? []).map((resource): AddedResourceEntry => {
+      const names = resourceNamesFor(resource.name);
+      return { ...names, modules: resourceModulesFor(spec).map((module) => ({ ...module, exportName: `${names.resourceCamel}${module.exportSuffix}` })) };
+    }),
+    addedResourcesAsyncApi: resourcesAsyncApi((spec.resources ?? []).map((resource) => ({ spec: resource, camel: camelCase(resource.name) })), { brokerRabbitmq: spec.broker === 'rabbitmq', eventsExchange: `${spec.name}.events` }),
     storagePostgres: spec.storage === 'postgres',
     storageNone: spec.storage === 'none',
     messagingAny: spec.messaging !== 'none',

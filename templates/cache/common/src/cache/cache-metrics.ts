@@ -7,16 +7,19 @@ export type CacheEntry = 'by_id' | 'list';
 export type InvalidationSource = 'writer' | 'notification' | 'resync';
 
 export interface CacheMetrics {
-  hits: Counter<'entry'>;
-  misses: Counter<'entry'>;
-  invalidations: Counter<'entry' | 'source'>;
-  loadDuration: Histogram<'entry'>;
+  hits: Counter<'resource' | 'entry'>;
+  misses: Counter<'resource' | 'entry'>;
+  invalidations: Counter<'resource' | 'entry' | 'source'>;
+  loadDuration: Histogram<'resource' | 'entry'>;
   bypassed: Counter<'operation'>;
   listenerConnected: Gauge;
   warmDuration: Histogram;
 }
 
-/** One set per registry: every cached resource shares the series (a registry refuses a name twice). */
+/**
+ * One set per registry (a registry refuses a name twice): every cached resource shares the metric
+ * names, each with series of its own under the `resource` label.
+ */
 const metricsByRegistry = new WeakMap<Registry, CacheMetrics>();
 
 export function createCacheMetrics(registry: Registry): CacheMetrics {
@@ -31,18 +34,18 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
 function registeredCacheMetrics(registry: Registry): CacheMetrics {
   const registers = [registry];
   return {
-    hits: new Counter({ name: 'cache_hits_total', help: 'Reads answered from the cache', labelNames: ['entry'] as const, registers }),
-    misses: new Counter({ name: 'cache_misses_total', help: 'Reads the cache did not hold, answered from the database', labelNames: ['entry'] as const, registers }),
+    hits: new Counter({ name: 'cache_hits_total', help: 'Reads answered from the cache', labelNames: ['resource', 'entry'] as const, registers }),
+    misses: new Counter({ name: 'cache_misses_total', help: 'Reads the cache did not hold, answered from the database', labelNames: ['resource', 'entry'] as const, registers }),
     invalidations: new Counter({
       name: 'cache_invalidations_total',
       help: 'Entries dropped after a committed write, by what reported the write',
-      labelNames: ['entry', 'source'] as const,
+      labelNames: ['resource', 'entry', 'source'] as const,
       registers,
     }),
     loadDuration: new Histogram({
       name: 'cache_load_duration_seconds',
       help: 'Database loads behind cache misses (concurrent misses of one key share one load)',
-      labelNames: ['entry'] as const,
+      labelNames: ['resource', 'entry'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),

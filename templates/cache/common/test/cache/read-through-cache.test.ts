@@ -41,7 +41,7 @@ class BrokenBackend implements CacheBackend<string> {
 
 function cacheWith<V>(backend: CacheBackend<V>, ttlMs = 10_000) {
   const metrics = createCacheMetrics(new Registry());
-  const cache = new ReadThroughCache<V>({ entry: 'by_id', backend, metrics, bypass: new CacheBypass({ logger: silentLogger, metrics }), ttlMs, ttlJitterPercent: 10 });
+  const cache = new ReadThroughCache<V>({ resource: 'item', entry: 'by_id', backend, metrics, bypass: new CacheBypass({ logger: silentLogger, metrics }), ttlMs, ttlJitterPercent: 10 });
   return { cache, metrics };
 }
 
@@ -57,6 +57,20 @@ function deferred<T>() {
 }
 
 describe('ReadThroughCache', () => {
+  it('counts each cached resource under its own resource label, on one set of metrics', async () => {
+    const metrics = createCacheMetrics(new Registry());
+    const bypass = new CacheBypass({ logger: silentLogger, metrics });
+    const of = (resource: string) => new ReadThroughCache<string>({ resource, entry: 'by_id', backend: new MapBackend<string>(), metrics, bypass, ttlMs: 10_000, ttlJitterPercent: 10 });
+    const [items, orders] = [of('item'), of('order')];
+    await items.get('k', async () => 'v');
+    await items.get('k', async () => 'v');
+    await orders.get('k', async () => 'v');
+    const series = async (name: 'hits' | 'misses') =>
+      Object.fromEntries((await metrics[name].get()).values.map((value) => [`${String(value.labels['resource'])} ${String(value.labels['entry'])}`, value.value]));
+    assert.deepEqual(await series('misses'), { 'item by_id': 1, 'order by_id': 1 });
+    assert.deepEqual(await series('hits'), { 'item by_id': 1 });
+  });
+
   it('answers 200 concurrent reads of a cold key with one load, then from the cache', async () => {
     const backend = new MapBackend<string>();
     const { cache, metrics } = cacheWith(backend);

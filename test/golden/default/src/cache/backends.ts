@@ -1,5 +1,5 @@
 /**
- * Redis backends (ioredis): one key per cached resource and one hash holding the cached list pages,
+ * Redis backends (ioredis) on one shared connection: one key per cached resource and one hash holding the cached list pages,
  * so a change drops them all with a single DEL. Entries are shared by every replica; each
  * replica still deletes on every change notification (idempotent), which also removes a value
  * another replica put just before it heard of the change.
@@ -174,14 +174,33 @@ export interface RedisCacheBackends<ById, List> {
   connected(): Promise<void>;
 }
 
+/**
+ * One Redis connection per service (per lifecycle), however many resources are cached: each
+ * resource's backends use it under their own namespace, so ten cached resources are one client
+ * connection on Redis, not ten, and the service closes it once.
+ */
+const clientsByLifecycle = new WeakMap<CacheBackendOptions<unknown, unknown>['lifecycle'], Redis>();
+
+function sharedRedisClient(options: Pick<CacheBackendOptions<unknown, unknown>, 'lifecycle' | 'config' | 'logger'>): Redis {
+  let client = clientsByLifecycle.get(options.lifecycle);
+  if (client === undefined) {
+    const created = createRedisClient(options.config.redisUrl, options.logger);
+    // Each cached resource listens for 'ready' (recovery of its lost deletes).
+    created.setMaxListeners(0);
+    options.lifecycle.registerCloser({
+      name: 'redis',
+      close: async () => {
+        await created.quit().catch(() => created.disconnect());
+      },
+    });
+    clientsByLifecycle.set(options.lifecycle, created);
+    client = created;
+  }
+  return client;
+}
+
 export function createCacheBackends<ById, List>(options: CacheBackendOptions<ById, List>): RedisCacheBackends<ById, List> {
-  const client = createRedisClient(options.config.redisUrl, options.logger);
-  options.lifecycle.registerCloser({
-    name: 'redis',
-    close: async () => {
-      await client.quit().catch(() => client.disconnect());
-    },
-  });
+  const client = sharedRedisClient(options);
   const byId = new RedisKeyBackend(client, `${options.namespace}id:`, options.codecs.byId);
   const lists = new RedisHashBackend(client, `${options.namespace}lists`, options.codecs.list);
   client.on('ready', () => {

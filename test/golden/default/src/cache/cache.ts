@@ -51,8 +51,8 @@ export function createOrderCache(deps: OrderCacheDependencies): OrderCache {
     codecs: { byId: orderCodec, list: listCodec },
   });
   const common = { metrics, bypass, ttlMs: config.cache.ttlMs, ttlJitterPercent: config.cache.ttlJitterPercent };
-  const byId = new ReadThroughCache({ entry: 'by_id', backend: backends.byId, ...common });
-  const store = new CachedOrderStore(deps.store, { byId, lists: new ReadThroughCache({ entry: 'list', backend: backends.lists, ...common }) });
+  const byId = new ReadThroughCache({ resource: 'order', entry: 'by_id', backend: backends.byId, ...common });
+  const store = new CachedOrderStore(deps.store, { byId, lists: new ReadThroughCache({ resource: 'order', entry: 'list', backend: backends.lists, ...common }) });
 
   // On the embedded development database too: its server routes each NOTIFY to the connections
   // that LISTEN (src/db/embedded-server.ts).

@@ -11,6 +11,8 @@ import type { CacheEntry, CacheMetrics, InvalidationSource } from './cache-metri
 import { InvalidationLog } from './invalidation-log.ts';
 
 export interface ReadThroughCacheOptions<V> {
+  /** The cached resource (`item`, or one added with `microforge add resource`): the metrics' `resource` label. */
+  resource: string;
   entry: CacheEntry;
   backend: CacheBackend<V>;
   metrics: CacheMetrics;
@@ -30,11 +32,11 @@ export class ReadThroughCache<V> {
   readonly #options: ReadThroughCacheOptions<V>;
   readonly #inflight = new Map<string, Promise<{ value: V | undefined; outcome: Outcome }>>();
   readonly #log = new InvalidationLog();
-  readonly #labels: { entry: CacheEntry };
+  readonly #labels: { resource: string; entry: CacheEntry };
 
   constructor(options: ReadThroughCacheOptions<V>) {
     this.#options = options;
-    this.#labels = { entry: options.entry };
+    this.#labels = { resource: options.resource, entry: options.entry };
   }
 
   /** The cached value, or the loaded one (cached unless undefined or invalidated meanwhile). */
