@@ -14,7 +14,7 @@ import { CacheBypass } from './bypass.ts';
 import { createCacheMetrics } from './cache-metrics.ts';
 import { CacheWarmer } from './cache-warmer.ts';
 import { CACHE_NAMESPACE, CHANGES_CHANNEL, CachedOrderStore, listCodec, orderCodec } from './cached-store.ts';
-import { InvalidationListener } from './invalidation-listener.ts';
+import { sharedInvalidationListener } from './invalidation-listener.ts';
 import { ReadThroughCache } from './read-through-cache.ts';
 
 export interface OrderCacheDependencies {
@@ -56,16 +56,16 @@ export function createOrderCache(deps: OrderCacheDependencies): OrderCache {
 
   // On the embedded development database too: its server routes each NOTIFY to the connections
   // that LISTEN (src/db/embedded-server.ts).
-  const listener = new InvalidationListener({
+  const listener = sharedInvalidationListener(lifecycle, {
     connectionString: deps.database.url,
     connectTimeoutMs: deps.database.connectTimeoutMs,
-    channel: CHANGES_CHANNEL,
     logger,
     metrics,
+  });
+  listener.subscribe(CHANGES_CHANNEL, {
     onChange: (id) => store.changed(id, 'notification'),
     onResync: () => store.changed('*', 'resync'),
   });
-  lifecycle.registerCloser({ name: 'cache invalidation listener', close: () => listener.close() });
 
   const warmer = config.cache.warmOnStart
     ? new CacheWarmer({
