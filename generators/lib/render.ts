@@ -71,7 +71,8 @@ function sectionRuntime(templateDirs: readonly string[]): RuntimeOptions {
     if (paths.length === 0 && options?.fn) return options.fn(context, { data: options.data });
     return paths
       .map((path) => {
-        const text = compile(readFileSync(join(TEMPLATES_ROOT, path), 'utf8'), path)(context, { data: options?.data, ...runtime });
+        const template = compiledTemplates.get(path) ?? compile(readFileSync(join(TEMPLATES_ROOT, path), 'utf8'), path);
+        const text = template(context, { data: options?.data, ...runtime });
         return trimFinalNewline && text.endsWith('\n') ? text.slice(0, -1) : text;
       })
       .join('');
