@@ -188,7 +188,7 @@ export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERAT
   const owner = new Map<string, string>();
   const components = componentsFor(spec);
   const resourceMigrations = new Set<string>();
-  const runtime = sectionRuntime(components.flatMap((component) => component.templateDirs(spec)));
+  const runtime = sectionRuntime(components.flatMap((component) => [...component.templateDirs(spec), ...(component.resourceTemplateDirs?.(spec) ?? [])]));
   for (const component of components) {
     for (const templateDir of component.templateDirs(spec)) renderTemplateDir(templateDir, context, files, owner, runtime);
     for (const resource of spec.resources ?? []) {
