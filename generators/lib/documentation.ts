@@ -28,7 +28,7 @@ export interface DocumentationContext {
 
 /** The components the context's choices include, in render order. */
 function componentsIn(context: SettingsContext): Component[] {
-  const spec = { name: context.name, resource: context.resource, messaging: context.messaging, broker: context.broker, cache: context.cache, storage: context.storage };
+  const spec = { name: context.name, resource: context.resource, messaging: context.messaging, broker: context.broker, cache: context.cache, storage: context.storage, ...(context.packageManager === undefined ? {} : { packageManager: context.packageManager }) };
   return COMPONENTS.filter((component) => component.includedIn(spec));
 }
 
@@ -69,8 +69,8 @@ export function documentationFor(context: SettingsContext): DocumentationContext
     // still two commands. The CLI's next steps print the compose part as a hint, not as a step.
     quickStartCommands:
       hostDependencies(context).length === 0
-        ? ['npm install', context.storagePostgres ? 'npm run dev' : 'npm test']
-        : [`npm install && ${composeUpCommand(context)}`, 'npm test'],
+        ? [context.manager.install, context.storagePostgres ? `${context.manager.run} dev` : context.manager.test]
+        : [`${context.manager.install} && ${composeUpCommand(context)}`, context.manager.test],
     // `.env.development`: where `npm run dev` and `npm test` find the services they cannot embed,
     // at the addresses compose.yaml publishes them (and any local install uses).
     localEnvironment: backingServicesFor(context).flatMap((service) => service.localEnvironment),

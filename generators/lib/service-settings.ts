@@ -84,7 +84,7 @@ export function serviceSettingsFor(context: SettingsContext): ServiceSetting[] {
         name: 'DATABASE_MIGRATE_ON_START',
         defaultValue: 'true',
         secret: false,
-        description: 'Apply pending migrations at start; set `false` when a Job runs `npm run migrate`',
+        description: `Apply pending migrations at start; set \`false\` when a Job runs \`${context.manager.run} migrate\``,
         component: 'storage',
       }),
       setting({

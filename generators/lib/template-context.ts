@@ -4,6 +4,7 @@ import type { ServiceSpec } from './spec.js';
 import { documentationFor } from './documentation.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
 import { indefiniteArticle } from './article.js';
+import { packageManagerCommands, type PackageManagerCommands } from './package-manager.js';
 
 /**
  * What templates see: the spec, every derived name and a boolean per choice value, so templates
@@ -57,6 +58,8 @@ export interface TemplateContext extends Readonly<ServiceSpec>, Readonly<Resourc
   ciNodeVersions: readonly string[];
   buildTarget: string;
   generatorVersion: string;
+  /** The commands of the repo's package manager (npm unless the spec names pnpm or yarn). */
+  manager: PackageManagerCommands;
   /** README configuration rows, quick-start commands, user-owned paths: see documentation.ts. */
   settingsTable: string;
   quickStartCommands: string[];
@@ -144,6 +147,7 @@ export function templateContextFor(spec: ServiceSpec, generatorVersion: string):
     devNamespace: `${spec.name.slice(0, 59).replace(/-+$/, '')}-dev`,
     ...GENERATED_SERVICE_RUNTIME,
     generatorVersion,
+    manager: packageManagerCommands(spec.packageManager),
   };
   return { ...context, ...documentationFor(context) };
 }
