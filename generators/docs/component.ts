@@ -5,8 +5,8 @@ import type { Component } from '../lib/component.js';
  * endpoints, operations), CONTRIBUTING.md (how to extend it, which files microforge owns) and
  * the index of the decision records in docs/adr/. Records live with the component whose choice
  * they record (storage's 0002 and 0003 in each storage variant, messaging's 0001, the cache's
- * 0004), and each component's part of the shared documents is a docs section in its own folder
- * (lib/doc-sections.ts).
+ * 0004), and each component's part of the shared documents is a section in its own folder
+ * (lib/sections.ts).
  */
 export const component: Component = {
   id: 'docs',

@@ -8,7 +8,7 @@ import { join, posix, relative, sep } from 'node:path';
 import { loadPrecompiledTemplates, templateFor, TEMPLATE_SUFFIX, type CompiledTemplate, type PrecompiledTemplates } from './compiled-templates.js';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components.js';
-import { SECTIONS_FOLDER, sectionsBySlot } from './doc-sections.js';
+import { SECTIONS_FOLDER, sectionsBySlot } from './sections.js';
 import { contentHash, ownershipFor, type Ownership } from './ownership.js';
 import { renderPackageJson } from './package-json.js';
 import { GENERATOR_PACKAGE_NAME, GENERATOR_VERSION, TEMPLATES_ROOT } from './package-root.js';
@@ -44,13 +44,13 @@ function listFiles(directory: string): string[] {
   return files;
 }
 
-/** The template folder's files to render: all but its docs sections (doc-sections.ts), which other templates include. */
+/** The template folder's files to render: all but its sections (sections.ts), which other templates include. */
 function renderedFiles(root: string): string[] {
   const sections = join(root, SECTIONS_FOLDER) + sep;
   return listFiles(root).filter((file) => !file.startsWith(sections));
 }
 
-/** What a template gets besides its context: the docs sections of the folders being rendered, as partials and the `phrase` helper. */
+/** What a template gets besides its context: the sections of the folders being rendered, as partials and the `phrase` helper. */
 interface RuntimeOptions {
   partials: Record<string, (context: object, options?: SlotOptions) => string>;
   helpers: Record<string, (...args: never[]) => string>;
@@ -67,7 +67,7 @@ function sectionRuntime(templateDirs: readonly string[]): RuntimeOptions {
   const slots = sectionsBySlot(templateDirs);
   const renderSlot = (slot: string, context: object, options: SlotOptions | undefined, trimFinalNewline: boolean): string => {
     const paths = slots.get(slot);
-    if (!paths) throw new Error(`no template folder has a docs section "${slot}"`);
+    if (!paths) throw new Error(`no template folder has a section "${slot}"`);
     if (paths.length === 0 && options?.fn) return options.fn(context, { data: options.data });
     return paths
       .map((path) => {

@@ -1,27 +1,30 @@
 /**
- * Docs sections: the text a component brings to the shared documents (README, CONTRIBUTING, the
- * decision records), kept in the component's own folder instead of `{{#if storage…}}` blocks in
- * the shared templates.
+ * Sections: what a component brings to a file other components render (the README, CONTRIBUTING,
+ * the decision records, the PrometheusRule, the overlays, the Dockerfile), kept in the
+ * component's own folder instead of `{{#if storage…}}` blocks in the shared template.
  *
  * Convention: any template folder X (e.g. `storage/postgres`, `messaging/rabbitmq`,
- * `messaging/storage-postgres`) may hold `X/doc-sections/<slot>.<ext>.hbs`. That folder is never
- * rendered as files; when X is rendered (it is one of an included component's templateDirs), each
- * file joins the slot named by its file name up to the first dot. A shared template names a slot:
+ * `messaging/storage-postgres`, `kubernetes`) may hold `X/sections/<slot>.<ext>.hbs`. That folder
+ * is never rendered as files; when X is rendered (it is one of an included component's
+ * templateDirs), each file joins the slot named by its file name up to the first dot. A shared
+ * template names a slot:
  *
  *  - `{{> readme-configuration}}` on a line of its own: every contribution, in component order
  *    and then templateDirs order, concatenated as written (a file holds whole lines, final newline
- *    included);
- *  - `{{phrase "readme-adapters"}}` inside a line: the same, each file without its final newline.
+ *    included) and indented like the tag;
+ *  - `{{phrase "readme-egress"}}` inside a line: the same, each file without its final newline;
+ *  - `{{#> slot}}…{{/slot}}` or `{{#phrase "slot"}}…{{/phrase}}`: the block's own text when nobody
+ *    contributes (what the service says without that component).
  *
  * A slot nobody contributes to in this combination renders nothing; a slot no folder declares at
- * all is an error (a misspelt name must not vanish silently). Cross-products (text that needs
- * messaging × storage) go in the variant folder that already holds that product's code.
+ * all is an error (a misspelt name must not vanish silently). Text that needs two choices goes in
+ * the variant folder that already holds that pair's code (`messaging/storage-postgres`).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { TEMPLATES_ROOT } from './package-root.js';
 
-export const SECTIONS_FOLDER = 'doc-sections';
+export const SECTIONS_FOLDER = 'sections';
 
 /** `readme-configuration.md.hbs` → `readme-configuration`. */
 export const slotOf = (fileName: string): string => fileName.split('.')[0] as string;
