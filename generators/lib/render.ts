@@ -135,8 +135,9 @@ export function renderYoRc(record: GenerationRecord): string {
 
 export const YO_RC_PATH = '.yo-rc.json';
 
-export function componentsFor(spec: ServiceSpec): Component[] {
-  return COMPONENTS.filter((component) => component.includedIn(spec));
+/** The components `spec` includes, in render order, out of `components` (every one there is unless given). */
+export function componentsFor(spec: ServiceSpec, components: readonly Component[] = COMPONENTS): Component[] {
+  return components.filter((component) => component.includedIn(spec));
 }
 
 /** Renders with this package's templates; `generatorVersion` is what the repo records. */
@@ -181,11 +182,12 @@ function moveMigrationsOffResourceNumbers(files: Map<string, Buffer>, resourceMi
   }
 }
 
-export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERATOR_VERSION): RenderedTree {
-  const context = templateContextFor(spec, generatorVersion);
+/** `allComponents`: every component the repo may have, in render order (generators/lib/components.ts unless given). */
+export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERATOR_VERSION, allComponents: readonly Component[] = COMPONENTS): RenderedTree {
+  const context = templateContextFor(spec, generatorVersion, allComponents);
   const files = new Map<string, Buffer>();
   const owner = new Map<string, string>();
-  const components = componentsFor(spec);
+  const components = componentsFor(spec, allComponents);
   const resourceMigrations = new Set<string>();
   const runtime = sectionRuntime(components.flatMap((component) => component.templateDirs(spec)));
   for (const component of components) {

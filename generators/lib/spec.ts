@@ -321,4 +321,3 @@ export function completeSpec(given: Partial<ServiceSpec>, directoryName: string,
   };
 }
 
-export type { TemplateContext } from './template-context.js';
