@@ -131,6 +131,7 @@ export interface GenerationRecord {
 export function renderYoRc(record: GenerationRecord): string {
   const choices: Record<string, unknown> = Object.fromEntries(CHOICE_KEYS.map((key) => [key, record.spec[key]]));
   if (record.spec.resources?.length) choices.resources = record.spec.resources;
+  if (record.spec.packageManager !== undefined) choices.packageManager = record.spec.packageManager;
   return `${JSON.stringify({ [GENERATOR_PACKAGE_NAME]: { ...choices, generatorVersion: record.generatorVersion, files: record.files } }, null, 2)}\n`;
 }
 
