@@ -1,5 +1,6 @@
 import pluralize from 'pluralize';
 import { indefiniteArticle } from './article.js';
+import { packageManagerCommands, type PackageManagerCommands } from './package-manager.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
 import type { ServiceSpec } from './spec.js';
 import { resourcesAsyncApi, type ResourcesAsyncApi } from './resource-messages.js';
@@ -58,6 +59,8 @@ export interface SpecContext extends Readonly<ServiceSpec>, Readonly<ResourceNam
   ciNodeVersions: readonly string[];
   buildTarget: string;
   generatorVersion: string;
+  /** The commands of the repo's package manager (npm unless the spec names pnpm or yarn). */
+  manager: PackageManagerCommands;
   /** Resources added with `microforge add resource` (src/resources/index.ts registers them). */
   addedResources: AddedResourceEntry[];
   /** What the added resources contribute to docs/asyncapi.yaml (empty text without any). */
@@ -148,5 +151,6 @@ export function specContextFor(spec: ServiceSpec, generatorVersion: string): Spe
     devNamespace: `${spec.name.slice(0, 59).replace(/-+$/, '')}-dev`,
     ...GENERATED_SERVICE_RUNTIME,
     generatorVersion,
+    manager: packageManagerCommands(spec.packageManager),
   };
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import { orderCommandHandlers } from '../orders/commands.ts';
 import type { OutboxSignal } from '../resources/resource-module.ts';
 import type { Metrics } from '../http/metrics.ts';
+import type { SettingsView } from '../settings/live-settings.ts';
 import { traceDeliveries } from '../telemetry/messaging.ts';
 import { BROKER_NAME, createBroker } from './create-broker.ts';
 import { consumerStallDetector } from './consumer-stall.ts';
@@ -28,8 +29,12 @@ export interface Messaging {
   outboxCommitted(): void;
 }
 
-/** `outbox` is signalled by the added resources' transactions that wrote to the outbox. */
-export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics, pool: pg.Pool, outbox: OutboxSignal): Messaging {
+/**
+ * `settings`: the read-only switch pauses the consumer too (writesEnabled=false holds every
+ * command unapplied until writes resume; src/messaging/consumer.ts). `outbox` is signalled by the
+ * added resources' transactions that wrote to the outbox.
+ */
+export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics, pool: pg.Pool, settings: SettingsView, outbox: OutboxSignal): Messaging {
   const { messaging } = config;
   const broker = createBroker({
     url: messaging.url,
@@ -57,6 +62,7 @@ export function createMessaging(config: Config, logger: Logger, lifecycle: Lifec
     semantics: 'at-least-once',
     maxDeliveries: messaging.maxDeliveries,
     signal: stopping.signal,
+    writesEnabled: () => settings.current().writesEnabled,
   });
 
   const measured = createMessagingMetrics({ registry: metrics.registry, broker, semantics: 'at-least-once', maxDeliveries: messaging.maxDeliveries });
