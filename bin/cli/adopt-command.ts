@@ -3,7 +3,7 @@
  * how it starts and what it serves, ask (or take flags) for what is unclear, and render the same
  * hardened Dockerfile and manifests a generated service gets, so they pass `microforge audit`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { detectService, execFormOf, type DetectedService } from '../../adopt/detect-service.js';
@@ -16,7 +16,7 @@ import { UsageError } from '../../generators/lib/usage-error.js';
 import { usageErrorFromParseArgs } from './arguments.js';
 import type { CommandContext } from './new-command.js';
 import { loadTerminalAdapter } from './commit-files.js';
-import { applyPlan, describePlan, planAsJson } from './repo-update.js';
+import { applyPlan, describePlan, filesUnder, planAsJson } from './repo-update.js';
 import { UPDATE_FLAGS } from './update-arguments.js';
 
 export type AdoptableComponent = 'docker' | 'kubernetes';
@@ -133,7 +133,7 @@ export async function adoptCommand(component: AdoptableComponent, argv: readonly
     previous: { spec: completeSpec({ name: choices.name, storage: 'none' }, choices.name), generatorVersion: GENERATOR_VERSION, files: {} },
     base: undefined,
     next,
-    current: (path) => (existsSync(join(directory, path)) ? readFileSync(join(directory, path)) : undefined),
+    current: filesUnder(directory),
     labels: { ours: 'yours', base: 'before', theirs: `microforge ${GENERATOR_VERSION}` },
   });
   const force = values.force === true;

@@ -43,8 +43,8 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   const target = inspectTarget(directory ?? '.');
   // --json output is for tools: a question would wait for an answer nobody reads.
   const interactive = context.terminalAttached && !run.yes && !run.json;
-  // Without prompts the defaults are final, so a contradiction with them is known now.
-  if (!interactive) completeSpec(given, target.name);
+  // Without prompts the defaults are final, so the spec is complete (and any contradiction with them known) now, before the target is checked.
+  const choices = interactive ? given : completeSpec(given, target.name);
   assertUsableTarget(target, run.force);
 
   if (!context.terminalAttached && !run.yes && !run.json) {
@@ -52,7 +52,7 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   }
 
   if (run.dryRun) {
-    const { spec, tree } = await runAppGenerator({ destinationRoot: target.path, given, directoryName: target.name, interactive, dryRun: true, force: run.force });
+    const { spec, tree } = await runAppGenerator({ destinationRoot: target.path, given: choices, directoryName: target.name, interactive, dryRun: true });
     if (run.json) {
       reporter.info(jsonSummary({ spec, tree, target: target.path, dryRun: true, installed: false, git: 'skipped' }));
       return 0;
@@ -66,14 +66,15 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   const staging = target.occupied ? undefined : createStagingDirectory(target);
   let result;
   try {
-    result = await runAppGenerator({ destinationRoot: staging ?? target.path, given, directoryName: target.name, interactive, dryRun: false, force: run.force });
+    result = await runAppGenerator({ destinationRoot: staging ?? target.path, given: choices, directoryName: target.name, interactive, dryRun: false });
     if (staging) moveStagedInto(staging, target);
   } catch (error) {
     if (staging) discardStaging(staging);
     throw error;
   }
 
-  const { spec, tree } = result;
+  const { spec, tree, kept } = result;
+  if (kept.length > 0) reporter.notice(`Kept ${kept.length} file(s) of yours already in ${target.path} (user-owned, not overwritten even with --force): ${kept.join(', ')}`);
   // With --json, stdout carries the summary alone: npm's own output must not reach it.
   const stepReporter = run.json ? { ...reporter, interactiveOutput: false } : reporter;
   if (!run.json) reporter.info(`${reporter.style('green', '✔')} Generated ${spec.name} in ${target.path} (${tree.size} files)`);

@@ -81,6 +81,14 @@ export interface UpdateRun extends RepoCommand {
   title: string;
 }
 
+/** What a plan compares with: the file at a repo-relative path as it is on disk, if it exists. */
+export function filesUnder(root: string): (path: string) => Buffer | undefined {
+  return (path) => {
+    const absolute = join(root, path);
+    return existsSync(absolute) ? readFileSync(absolute) : undefined;
+  };
+}
+
 export async function planRepoUpdate(run: Pick<UpdateRun, 'directory' | 'previous' | 'nextSpec' | 'reporter'>): Promise<PlannedChange[]> {
   const base = await renderPreviousGeneration(run.previous, run.reporter);
   const next = renderRepo(run.nextSpec);
@@ -88,10 +96,7 @@ export async function planRepoUpdate(run: Pick<UpdateRun, 'directory' | 'previou
     previous: run.previous,
     base,
     next,
-    current: (path) => {
-      const absolute = join(run.directory, path);
-      return existsSync(absolute) ? readFileSync(absolute) : undefined;
-    },
+    current: filesUnder(run.directory),
     labels: { ours: 'yours', base: `microforge ${run.previous.generatorVersion}`, theirs: `microforge ${GENERATOR_VERSION}` },
   });
 }

@@ -1,8 +1,8 @@
 /**
- * Runs the app generator's phases for the CLI: prompt for what is missing → complete the spec →
- * render in memory → write through Yeoman's mem-fs and commit through Yeoman's conflicter (the
- * same pipeline yeoman-environment commits with: .yo-resolve, forced .yo-rc.json, conflicter,
- * commit transform), with `force` and `cwd` as the environment would pass them.
+ * Runs `new`'s phases: prompt for what is missing → complete the spec (once) → render in memory →
+ * plan against an empty record and write the plan, through the same update plan and commit
+ * pipeline (Yeoman's mem-fs and conflicter, repo-update.ts) that `add`, `add resource`,
+ * `add docker|kubernetes` and `upgrade` use: one write path for every command.
  *
  * It does not load yeoman-environment or yeoman-generator: importing them costs about 1.2 s of
  * CPU on every run (about 2,000 modules: the whole of lodash-es, rxjs through inquirer, npm's
@@ -10,20 +10,23 @@
  * and writing the files, and `new` uses none of it (no generator lookup, no composition, no
  * install task), so microforge is not a `yo` generator (README: "Not a yo generator"). Inquirer
  * (through @yeoman/adapter, as Yeoman prompts) is loaded only when a person is asked something:
- * for the prompts, or by the conflicter on a conflict without --force.
+ * for the prompts.
  */
-import { changedFiles } from '../../generators/lib/changed-files.js';
-import { renderRepo, type RenderedTree } from '../../generators/lib/render.js';
+import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
+import { renderRepo, type GenerationRecord, type RenderedTree } from '../../generators/lib/render.js';
 import { completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
-import { commitFiles, loadTerminalAdapter } from './commit-files.js';
+import { planUpdate, type PlannedChange } from '../../generators/lib/update-plan.js';
+import { loadTerminalAdapter } from './commit-files.js';
+import { applyPlan, filesUnder } from './repo-update.js';
 
 export interface GeneratorRun {
   destinationRoot: string;
-  given: Partial<ServiceSpec>;
+  /** The choices so far: a complete spec when nothing is asked, otherwise what flags and the answers file gave. */
+  given: Partial<ServiceSpec> | ServiceSpec;
   directoryName: string;
+  /** Ask for what `given` leaves open; without prompts `given` must already be complete. */
   interactive: boolean;
   dryRun: boolean;
-  force: boolean;
   /** Who answers the prompts: Yeoman's terminal adapter unless given (tests pass its TestAdapter). */
   prompter?: Prompter;
 }
@@ -35,6 +38,8 @@ export interface Prompter {
 export interface GeneratorResult {
   spec: ServiceSpec;
   tree: RenderedTree;
+  /** Files already in the target (only with --force) that are the user's and stay as they are. */
+  kept: readonly string[];
 }
 
 async function promptForMissing(run: GeneratorRun): Promise<Partial<ServiceSpec>> {
@@ -44,13 +49,29 @@ async function promptForMissing(run: GeneratorRun): Promise<Partial<ServiceSpec>
   return (await adapter.prompt(questions as never)) as Partial<ServiceSpec>;
 }
 
+/**
+ * `new` is an update against an empty record: the plan `add` and `upgrade` make (update-plan.ts),
+ * so a file that already holds the rendered bytes is not touched, a generated file in the way is
+ * replaced only under --force, and a user-owned file already there is kept.
+ */
+function planNewRepo(spec: ServiceSpec, tree: RenderedTree, root: string): PlannedChange[] {
+  const nothingGenerated: GenerationRecord = { spec, generatorVersion: GENERATOR_VERSION, files: {} };
+  return planUpdate({
+    previous: nothingGenerated,
+    base: undefined,
+    next: tree,
+    current: filesUnder(root),
+    labels: { ours: 'yours', base: 'nothing', theirs: `microforge ${GENERATOR_VERSION}` },
+  });
+}
+
 export async function runAppGenerator(run: GeneratorRun): Promise<GeneratorResult> {
-  const answers = run.interactive ? await promptForMissing(run) : {};
-  const spec = completeSpec({ ...run.given, ...answers }, run.directoryName);
+  const spec = run.interactive ? completeSpec({ ...run.given, ...(await promptForMissing(run)) }, run.directoryName) : (run.given as ServiceSpec);
   const tree = renderRepo(spec);
-  if (!run.dryRun) {
-    const changes = changedFiles(tree, run.destinationRoot).map(([path, contents]) => ({ path, contents, decided: false }));
-    await commitFiles(changes, { root: run.destinationRoot, force: run.force, ask: false });
-  }
-  return { spec, tree };
+  if (run.dryRun) return { spec, tree, kept: [] };
+  const changes = planNewRepo(spec, tree, run.destinationRoot);
+  // Without --force the target is an empty staging directory (an occupied one is refused in
+  // target-directory.ts), so a conflict, a generated file already in the way, exists only under --force.
+  await applyPlan(run.destinationRoot, changes, 'force');
+  return { spec, tree, kept: changes.filter((change) => change.kind === 'keep').map((change) => change.path) };
 }

@@ -22,6 +22,7 @@ export const component: Component = {
           {
             composeService: 'redis',
             title: 'Redis',
+            runYourOwn: 'a Redis 7',
             port: 6379,
             tlsPort: 6380,
             egressComment: ['Redis (the read cache): 6379 for redis://, 6380 for rediss:// (TLS). Keep only the one REDIS_URL', 'uses, and narrow the destination once you know where it runs (see the PostgreSQL rule).'],

@@ -3,8 +3,10 @@ import type { Component } from '../lib/component.js';
 /**
  * The generated repo's own documentation: README (quick start, architecture, configuration,
  * endpoints, operations), CONTRIBUTING.md (how to extend it, which files microforge owns) and
- * the decision records in docs/adr/, one per choice. Records of optional components live with
- * them (messaging's 0001, the cache's 0004).
+ * the index of the decision records in docs/adr/. Records live with the component whose choice
+ * they record (storage's 0002 and 0003 in each storage variant, messaging's 0001, the cache's
+ * 0004), and each component's part of the shared documents is a section in its own folder
+ * (lib/sections.ts).
  */
 export const component: Component = {
   id: 'docs',

@@ -9,6 +9,8 @@ export interface BackingService {
   composeService: string;
   /** How people name it in a sentence. */
   title: string;
+  /** What to run instead of compose's, in the README's "Without Docker" list (e.g. "a Redis 7"). */
+  runYourOwn: string;
   /** Client port the pods open connections to: one NetworkPolicy egress rule. */
   port: number;
   /** The port of its TLS URL scheme when that differs (rediss 6380, amqps 5671): allowed beside `port`. */

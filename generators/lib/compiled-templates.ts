@@ -17,7 +17,8 @@ import Handlebars from 'handlebars';
 import { PACKAGE_ROOT, TEMPLATES_ROOT } from './package-root.js';
 
 type HandlebarsModule = typeof Handlebars;
-export type CompiledTemplate<T> = (context: T) => string;
+/** Runtime options carry the sections of the folders being rendered (sections.ts). */
+export type CompiledTemplate<T> = (context: T, options?: Handlebars.RuntimeOptions) => string;
 
 /** strict: a misspelt variable is an error at render time, not an empty string in the output. */
 export const TEMPLATE_OPTIONS = { noEscape: true, strict: true } as const;

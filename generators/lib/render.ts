@@ -8,6 +8,7 @@ import { join, posix, relative, sep } from 'node:path';
 import { loadPrecompiledTemplates, templateFor, TEMPLATE_SUFFIX, type CompiledTemplate, type PrecompiledTemplates } from './compiled-templates.js';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components.js';
+import { SECTIONS_FOLDER, sectionsBySlot } from './sections.js';
 import { contentHash, ownershipFor, type Ownership } from './ownership.js';
 import { renderPackageJson } from './package-json.js';
 import { GENERATOR_PACKAGE_NAME, GENERATOR_VERSION, TEMPLATES_ROOT } from './package-root.js';
@@ -43,6 +44,45 @@ function listFiles(directory: string): string[] {
   return files;
 }
 
+/** The template folder's files to render: all but its sections (sections.ts), which other templates include. */
+function renderedFiles(root: string): string[] {
+  const sections = join(root, SECTIONS_FOLDER) + sep;
+  return listFiles(root).filter((file) => !file.startsWith(sections));
+}
+
+/** What a template gets besides its context: the sections of the folders being rendered, as partials and the `phrase` helper. */
+interface RuntimeOptions {
+  partials: Record<string, (context: object, options?: SlotOptions) => string>;
+  helpers: Record<string, (...args: never[]) => string>;
+}
+
+/** A slot's call: `fn` is the block's own text (`{{#> slot}}…{{/slot}}`, `{{#phrase "slot"}}…{{/phrase}}`), the fallback when nobody contributes. */
+interface SlotOptions {
+  data?: object;
+  fn?: (context: object, options: { data?: object }) => string;
+}
+
+function sectionRuntime(templateDirs: readonly string[]): RuntimeOptions {
+  const runtime: RuntimeOptions = { partials: {}, helpers: {} };
+  const slots = sectionsBySlot(templateDirs);
+  const renderSlot = (slot: string, context: object, options: SlotOptions | undefined, trimFinalNewline: boolean): string => {
+    const paths = slots.get(slot);
+    if (!paths) throw new Error(`no template folder has a section "${slot}"`);
+    if (paths.length === 0 && options?.fn) return options.fn(context, { data: options.data });
+    return paths
+      .map((path) => {
+        const text = compile(readFileSync(join(TEMPLATES_ROOT, path), 'utf8'), path)(context, { data: options?.data, ...runtime });
+        return trimFinalNewline && text.endsWith('\n') ? text.slice(0, -1) : text;
+      })
+      .join('');
+  };
+  for (const slot of slots.keys()) runtime.partials[slot] = (context, options) => renderSlot(slot, context, options, false);
+  runtime.helpers.phrase = function (this: object, slot: string, options: SlotOptions) {
+    return renderSlot(slot, this, options, true);
+  } as never;
+  return runtime;
+}
+
 /** `_gitignore` → `.gitignore`; `__tests__` stays as it is. */
 function dotfileSegment(segment: string): string {
   return /^_[A-Za-z]/.test(segment) ? `.${segment.slice(1)}` : segment;
@@ -57,10 +97,10 @@ export function outputPathFor(templatePath: string, context: object): string {
 }
 
 /** Renders one template folder into `into`; returns the paths it rendered. */
-function renderTemplateDir(templateDir: string, context: object, into: Map<string, Buffer>, owner: Map<string, string>): string[] {
+function renderTemplateDir(templateDir: string, context: object, into: Map<string, Buffer>, owner: Map<string, string>, runtime: RuntimeOptions): string[] {
   const root = join(TEMPLATES_ROOT, templateDir);
   const rendered: string[] = [];
-  for (const file of listFiles(root)) {
+  for (const file of renderedFiles(root)) {
     const templatePath = relative(root, file).split(sep).join(posix.sep);
     const outputPath = outputPathFor(templatePath, context);
     const previousOwner = owner.get(outputPath);
@@ -72,7 +112,7 @@ function renderTemplateDir(templateDir: string, context: object, into: Map<strin
     const bytes = readFileSync(file);
     into.set(
       outputPath,
-      file.endsWith(TEMPLATE_SUFFIX) ? Buffer.from(compile(bytes.toString('utf8'), relative(TEMPLATES_ROOT, file).split(sep).join(posix.sep))(context), 'utf8') : bytes,
+      file.endsWith(TEMPLATE_SUFFIX) ? Buffer.from(compile(bytes.toString('utf8'), relative(TEMPLATES_ROOT, file).split(sep).join(posix.sep))(context, runtime), 'utf8') : bytes,
     );
   }
   return rendered;
@@ -106,7 +146,8 @@ const sortedTree = (files: Map<string, Buffer>): RenderedTree => new Map([...fil
 export function renderTemplateDirs(templateDirs: readonly string[], context: TemplateContext): RenderedTree {
   const files = new Map<string, Buffer>();
   const owner = new Map<string, string>();
-  for (const templateDir of templateDirs) renderTemplateDir(templateDir, context, files, owner);
+  const runtime = sectionRuntime(templateDirs);
+  for (const templateDir of templateDirs) renderTemplateDir(templateDir, context, files, owner, runtime);
   return sortedTree(files);
 }
 
@@ -146,12 +187,13 @@ export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERAT
   const owner = new Map<string, string>();
   const components = componentsFor(spec);
   const resourceMigrations = new Set<string>();
+  const runtime = sectionRuntime(components.flatMap((component) => component.templateDirs(spec)));
   for (const component of components) {
-    for (const templateDir of component.templateDirs(spec)) renderTemplateDir(templateDir, context, files, owner);
+    for (const templateDir of component.templateDirs(spec)) renderTemplateDir(templateDir, context, files, owner, runtime);
     for (const resource of spec.resources ?? []) {
       const resourceContext = resourceContextFor(context, resource);
       for (const templateDir of component.resourceTemplateDirs?.(spec) ?? []) {
-        for (const path of renderTemplateDir(templateDir, resourceContext, files, owner)) if (numberOfMigration(path) !== undefined) resourceMigrations.add(path);
+        for (const path of renderTemplateDir(templateDir, resourceContext, files, owner, runtime)) if (numberOfMigration(path) !== undefined) resourceMigrations.add(path);
       }
     }
   }

@@ -25,6 +25,7 @@ export const component: Component = {
           {
             composeService: 'nats',
             title: 'NATS with JetStream',
+            runYourOwn: 'a NATS server with JetStream',
             port: 4222,
             egressComment: ['The message broker (NATS client port, plain and TLS). Narrow the destination once you know where it runs.'],
             localEnvironment: ['NATS_URL=nats://127.0.0.1:4222'],
@@ -61,6 +62,7 @@ export const component: Component = {
             {
               composeService: 'rabbitmq',
               title: 'RabbitMQ',
+            runYourOwn: 'a RabbitMQ 4',
               port: 5672,
               tlsPort: 5671,
               egressComment: ['The message broker (RabbitMQ): 5672 for amqp://, 5671 for amqps:// (TLS). Keep only the one', 'AMQP_URL uses, and narrow the destination once you know where it runs (see the PostgreSQL rule).'],

@@ -23,6 +23,7 @@ export const component: Component = {
           {
             composeService: 'postgres',
             title: 'PostgreSQL',
+            runYourOwn: `a PostgreSQL you can create tables${context.cacheAny ? ' and databases' : ''} in`,
             port: 5432,
             egressComment: [
               'PostgreSQL, in or outside the cluster (TLS uses the same port). If DATABASE_URL names another',

@@ -65,10 +65,16 @@ describe('microforge new', () => {
     await mkdir(join(work, 'svc'));
     await writeFile(join(work, 'svc', 'NOTES.md'), 'mine\n');
     await writeFile(join(work, 'svc', 'README.md'), 'old\n');
+    // A user-owned file (the example domain): new is an update plan against an empty record, as add and upgrade are, so it is kept.
+    await mkdir(join(work, 'svc', 'src', 'items'), { recursive: true });
+    await writeFile(join(work, 'svc', 'src', 'items', 'routes.ts'), '// my routes\n');
     const result = await runCli(['new', 'svc', '--yes', '--force', '--skip-install', '--skip-git'], { cwd: work });
     expect(result.exitCode).toBe(0);
     expect(await readFile(join(work, 'svc', 'NOTES.md'), 'utf8')).toBe('mine\n');
     expect(await readFile(join(work, 'svc', 'README.md'), 'utf8')).not.toBe('old\n');
+    expect(await readFile(join(work, 'svc', 'src', 'items', 'routes.ts'), 'utf8')).toBe('// my routes\n');
+    expect(result.stderr).toContain('Kept 1 file(s) of yours');
+    expect(result.stderr).toContain('src/items/routes.ts');
   });
 
   it('create-microforge is microforge new', async () => {

@@ -11,7 +11,7 @@ describe('prompts', () => {
     // Yeoman's own test adapter answers through the same prompt path a terminal would.
     const cwd = await mkdtemp(join(tmpdir(), 'microforge-prompts-'));
     const adapter = new TestAdapter({ mockedAnswers: { name: 'asked-name', resource: 'quote', messaging: 'none' }, throwOnMissingAnswer: true });
-    await runAppGenerator({ destinationRoot: cwd, given: { storage: 'none' }, directoryName: 'prompted-dir', interactive: true, dryRun: false, force: false, prompter: adapter });
+    await runAppGenerator({ destinationRoot: cwd, given: { storage: 'none' }, directoryName: 'prompted-dir', interactive: true, dryRun: false, prompter: adapter });
     const recorded = JSON.parse(readFileSync(join(cwd, '.yo-rc.json'), 'utf8'))['create-microforge'];
     expect(recorded).toMatchObject({ name: 'asked-name', resource: 'quote', storage: 'none', messaging: 'none', cache: 'none' });
     for (const file of ['package.json', 'src/main.ts', 'Dockerfile']) expect(existsSync(join(cwd, file))).toBe(true);

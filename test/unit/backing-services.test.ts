@@ -12,6 +12,7 @@ import { completeSpec } from '../../generators/lib/spec.js';
 const search: BackingService = {
   composeService: 'opensearch',
   title: 'OpenSearch',
+  runYourOwn: 'an OpenSearch 2',
   port: 9200,
   egressComment: ['OpenSearch (made up for this test).'],
   localEnvironment: ['SEARCH_URL=http://127.0.0.1:9200'],
