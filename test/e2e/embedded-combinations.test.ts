@@ -82,6 +82,7 @@ describe('every combination with storage on the embedded database', () => {
   }, 12 * MINUTES);
 
   it(`each one's own npm test passes on the embedded database (${CONCURRENCY} at a time)`, async () => {
+    expect(repos.size).toBe(combinations.length);
     const problems = await mapWithConcurrency([...repos], CONCURRENCY, async ([which, repo]) => {
       const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: '', AMQP_URL: AMQP_TEST_URL, NATS_URL: NATS_TEST_URL }, timeoutMs: 15 * MINUTES });
       const counts = Object.fromEntries(['pass', 'fail', 'skipped', 'cancelled'].map((kind) => [kind, Number(new RegExp(`^ℹ ${kind} (\\d+)$`, 'm').exec(result.stdout)?.[1] ?? -1)]));
