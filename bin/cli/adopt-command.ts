@@ -10,6 +10,7 @@ import { detectService, execFormOf, type DetectedService } from '../../adopt/det
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import { renderTemplateDirs, type RenderedTree } from '../../generators/lib/render.js';
 import { completeSpec, serviceNameProblem } from '../../generators/lib/spec.js';
+import { COMPONENTS } from '../../generators/lib/components.js';
 import { templateContextFor, type TemplateContext } from '../../generators/lib/template-context.js';
 import { planUpdate } from '../../generators/lib/update-plan.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
@@ -87,7 +88,7 @@ async function resolveChoices(detected: DetectedService, flags: Partial<Record<A
 function adoptionContext(choices: AdoptionChoices, detected: DetectedService): TemplateContext & Record<string, unknown> {
   const spec = completeSpec({ name: choices.name, storage: 'none', cache: 'none', messaging: 'none' }, choices.name);
   return {
-    ...templateContextFor(spec, GENERATOR_VERSION),
+    ...templateContextFor(spec, GENERATOR_VERSION, COMPONENTS),
     port: choices.port,
     startupProbePath: choices.startup,
     livenessProbePath: choices.liveness,

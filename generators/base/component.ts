@@ -1,5 +1,6 @@
 import type { Component } from '../lib/component.js';
 import { pinned } from '../lib/service-versions.js';
+import { baseSettings } from './settings.js';
 
 /** The service skeleton: config, lifecycle and probes, HTTP app, metrics, shutdown, tests. */
 export const component: Component = {
@@ -7,6 +8,7 @@ export const component: Component = {
   includedIn: () => true,
   // src/adapters.ts only when there is something to connect to: a stateless service has no adapters.
   templateDirs: (spec) => ['base', ...(spec.storage !== 'none' || spec.messaging !== 'none' ? ['base-adapters'] : [])],
+  settings: baseSettings,
   packageJson: (context) => ({
     dependencies: pinned(
       'fastify',

@@ -2,6 +2,7 @@ import type { Component } from '../lib/component.js';
 import { secretEnv } from '../lib/backing-service.js';
 import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
 import { cacheAllowedWith } from '../lib/spec.js';
+import { cacheSettings } from './settings.js';
 
 /**
  * A read cache in front of the PostgreSQL store: cache-aside reads with single-flight loads, a
@@ -16,6 +17,7 @@ export const component: Component = {
   packageJson: (context) => ({ dependencies: context.cacheRedis ? pinned('ioredis', '@opentelemetry/instrumentation-ioredis') : pinned('lru-cache') }),
   // Decision records are the team's once written: upgrades refresh them only while unedited.
   userOwnedPaths: () => ['docs/adr/'],
+  settings: cacheSettings,
   backingServices: (context) =>
     context.cacheRedis
       ? [
@@ -26,7 +28,6 @@ export const component: Component = {
             port: 6379,
             tlsPort: 6380,
             egressComment: ['Redis (the read cache): 6379 for redis://, 6380 for rediss:// (TLS). Keep only the one REDIS_URL', 'uses, and narrow the destination once you know where it runs (see the PostgreSQL rule).'],
-            localEnvironment: ['REDIS_URL=redis://127.0.0.1:6379'],
             neededOnHost: true,
             compose: {
               environment: ['REDIS_URL: "redis://redis:6379"'],

@@ -17,8 +17,8 @@ export interface BackingService {
   tlsPort?: number;
   /** The egress rule's comment, one line per entry. */
   egressComment: readonly string[];
-  /** `.env.development` lines: where `npm run dev` and `npm test` find it locally. */
-  localEnvironment: readonly string[];
+  /** `.env.development` lines beyond its settings' own local values (e.g. a commented-out alternative). */
+  localEnvironment?: readonly string[];
   /** Whether `npm run dev` and `npm test` need it running (PostgreSQL runs embedded instead). */
   neededOnHost: boolean;
   compose: {

@@ -1,6 +1,7 @@
 import type { BackingService, DeploymentEnvVar } from './backing-service.js';
-import type { SettingsContext } from './service-settings.js';
-import type { ChoiceKey, ServiceSpec, TemplateContext } from './spec.js';
+import type { ServiceSetting, SettingsContext } from './service-settings.js';
+import type { SpecContext } from './spec-context.js';
+import type { ChoiceKey, ServiceSpec } from './spec.js';
 
 /** Data a component adds to the generated package.json; merged structurally, never templated whole. */
 export interface PackageJsonContribution {
@@ -22,12 +23,17 @@ export interface Component {
   templateDirs(spec: ServiceSpec): string[];
   /** Template folders rendered once per added resource, with that resource's context (resource-context.ts). */
   resourceTemplateDirs?(spec: ServiceSpec): string[];
-  packageJson?(context: TemplateContext): PackageJsonContribution;
+  packageJson?(context: SpecContext): PackageJsonContribution;
   /**
    * Path prefixes of files the user owns once they exist (the example domain, its tests,
    * migrations): created once, updated only while unchanged, never overwritten.
    */
-  userOwnedPaths?(context: TemplateContext): string[];
+  userOwnedPaths?(context: SpecContext): string[];
+  /**
+   * The settings this component's code reads, in the order the config schema and the README table
+   * list them (generators/lib/service-settings.ts says what a declaration holds).
+   */
+  settings?(context: SettingsContext): ServiceSetting[];
   /** Servers this component's code connects to; shared files (egress, .env.development, compose up) loop over them. */
   backingServices?(context: SettingsContext): BackingService[];
   /** Variables the Deployment's container sets beyond the ConfigMap (credentials from Secrets, production overrides). */

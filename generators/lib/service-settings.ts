@@ -1,11 +1,24 @@
 /**
- * The generated service's settings, declared once as data: the README's configuration table is
- * rendered from here, and test/unit/docs-drift.test.ts checks, for every combination, that these
- * are exactly the keys of the rendered `src/config.ts` schema (same defaults, same required ones)
- * and that the secret ones are exactly those the Deployment reads from a Secret. A setting added
- * to `templates/base/src/config.ts.hbs` needs its row here, or that test fails.
+ * The generated service's settings, declared once as data by the component that brings them
+ * (`settings` in generators/<component>/component.ts). From that one declaration come the config
+ * schema of `src/config.ts` (its keys, types, defaults and validation), the values its test
+ * passes, the README's configuration table and the `.env.development` lines.
+ * test/unit/docs-drift.test.ts still reads the rendered schema back and compares it with the table.
  */
-import type { TemplateContext } from './template-context.js';
+import type { SpecContext } from './spec-context.js';
+
+/** How `src/config.ts` validates a setting: each kind renders one TypeBox expression. */
+export type SettingSchema =
+  | { type: 'port'; default: number }
+  | { type: 'string'; default?: string; pattern?: string; minLength?: number; maxLength?: number; errorMessage: string }
+  /** `unit` is said in the error message: `must be an integer number of hours between …`. */
+  | { type: 'integer'; default: number; minimum: number; maximum: number; unit?: string }
+  | { type: 'milliseconds'; default: number; minimum: number; maximum: number }
+  | { type: 'boolean'; default: boolean }
+  /** One of `values`, declared as the constant `list` (`item` names one value in its map). */
+  | { type: 'oneOf'; default: string; values: readonly string[]; list: string; item: string }
+  /** Built by a helper function the component's `config-helpers` section defines; `default` is for the table. */
+  | { type: 'helper'; call: string; default: string };
 
 export interface ServiceSetting {
   /** The environment variable (and CONFIG_FILE key). */
@@ -19,176 +32,140 @@ export interface ServiceSetting {
   requiredInProductionOnly: boolean;
   /** Holds credentials: comes from a Secret, is never logged or committed. */
   secret: boolean;
+  /** The README's description. */
   description: string;
-  /** The component whose choice brings the setting in. */
-  component: 'base' | 'storage' | 'cache' | 'messaging';
+  /** Its entry in the config schema; absent for settings read outside it (CONFIG_FILE, OTEL_*). */
+  schema: SettingSchema | null;
+  /** The doc comment above its schema entry ('' for none). */
+  schemaComment: string;
+  /** Its `.env.development` value: where `npm run dev` and `npm test` find it locally (null: not set there). */
+  development: string | null;
+  /** A valid value the generated config test passes for it (null: the test relies on the default). */
+  testValue: string | null;
 }
 
-/** The context the settings are derived from: everything but the documentation fields themselves. */
-export type SettingsContext = Omit<TemplateContext, 'settingsTable' | 'quickStartCommands' | 'localEnvironment' | 'localEnvironmentFile' | 'backingServices' | 'deploymentEnv' | 'userOwnedPaths'>;
-
-/** `optional`: no default, and the service runs without it. Without a default and not optional, a setting is required. */
-type Declared = Omit<ServiceSetting, 'required' | 'requiredInProductionOnly' | 'defaultNote'> & { defaultNote?: string; optional?: true; productionOnly?: true };
-
-const setting = ({ optional, productionOnly, ...declared }: Declared): ServiceSetting => ({
-  defaultNote: '',
-  ...declared,
-  required: declared.defaultValue === null && optional !== true,
-  requiredInProductionOnly: productionOnly === true,
-});
-
-export function serviceSettingsFor(context: SettingsContext): ServiceSetting[] {
-  const settings: ServiceSetting[] = [
-    setting({ name: 'PORT', defaultValue: String(context.port), secret: false, description: 'HTTP port', component: 'base' }),
-    setting({ name: 'HOST', defaultValue: '0.0.0.0', secret: false, description: 'Address to listen on', component: 'base' }),
-    setting({ name: 'LOG_LEVEL', defaultValue: 'info', secret: false, description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`', component: 'base' }),
-    setting({ name: 'NODE_ENV', defaultValue: 'production', secret: false, description: '`production`, `development` or `test`', component: 'base' }),
-    setting({
-      name: 'SHUTDOWN_TIMEOUT_MS',
-      defaultValue: '8000',
-      defaultNote: ' (`10000` in `k8s/`)',
-      secret: false,
-      description: 'Hard deadline for a graceful shutdown; past it the process exits with code 1',
-      component: 'base',
-    }),
-    setting({ name: 'SHUTDOWN_DRAIN_MS', defaultValue: '1000', secret: false, description: 'Time between failing readiness and closing the listener', component: 'base' }),
-    setting({ name: 'EVENT_LOOP_STALL_MS', defaultValue: '1000', secret: false, description: 'Event-loop delay above which `/livez` reports the process as stalled', component: 'base' }),
-    setting({ name: 'READINESS_CHECK_TIMEOUT_MS', defaultValue: '1000', secret: false, description: 'Time each dependency check of `/readyz` may take', component: 'base' }),
-    // Read by the loader itself, outside the schema: it names the file the other settings may come from.
-    setting({
-      name: 'CONFIG_FILE',
-      defaultValue: null,
-      defaultNote: 'unset',
-      optional: true,
-      secret: false,
-      description: 'JSON or YAML file with any of these settings (the environment wins)',
-      component: 'base',
-    }),
-    ...tracingSettings(),
-  ];
-  if (context.storagePostgres) {
-    settings.push(
-      setting({
-        name: 'DATABASE_URL',
-        defaultValue: null,
-        defaultNote: 'embedded PostgreSQL outside production',
-        productionOnly: true,
-        secret: true,
-        description: '`postgres://` URL; from a Secret, never committed. Unset in development and test: an embedded PostgreSQL (PGlite)',
-        component: 'storage',
-      }),
-      setting({ name: 'DATABASE_POOL_MAX', defaultValue: '10', secret: false, description: 'Most connections one replica opens', component: 'storage' }),
-      setting({ name: 'DATABASE_STATEMENT_TIMEOUT_MS', defaultValue: '5000', secret: false, description: 'Longest a single SQL statement may run', component: 'storage' }),
-      setting({ name: 'DATABASE_CONNECT_TIMEOUT_MS', defaultValue: '5000', secret: false, description: 'Longest a new connection may take', component: 'storage' }),
-      setting({
-        name: 'DATABASE_MIGRATE_ON_START',
-        defaultValue: 'true',
-        secret: false,
-        description: 'Apply pending migrations at start; set `false` when a Job runs `npm run migrate`',
-        component: 'storage',
-      }),
-      setting({
-        name: 'ADMIN_TOKEN',
-        defaultValue: null,
-        defaultNote: 'unset: admin API off',
-        optional: true,
-        secret: true,
-        description: 'Bearer token for `/admin/settings` (32 characters or more); from a Secret',
-        component: 'storage',
-      }),
-      setting({
-        name: 'DYNAMIC_SETTINGS_REFRESH_MS',
-        defaultValue: '5000',
-        secret: false,
-        description: 'How often each replica re-reads the dynamic settings: the longest a change takes to apply everywhere',
-        component: 'storage',
-      }),
-      setting({
-        name: 'TOMBSTONE_RETENTION_HOURS',
-        defaultValue: '168',
-        secret: false,
-        description: `How long a deleted ${context.resource} is kept as a tombstone before it is purged for good`,
-        component: 'storage',
-      }),
-      setting({ name: 'TOMBSTONE_PURGE_INTERVAL_MS', defaultValue: '600000', secret: false, description: 'How often each replica purges expired tombstones (±20 % jitter)', component: 'storage' }),
-    );
-  }
-  if (context.cacheRedis) {
-    settings.push(setting({ name: 'REDIS_URL', defaultValue: null, secret: true, description: '`redis://` or `rediss://` URL of the cache; from a Secret', component: 'cache' }));
-  }
-  if (context.cacheAny) {
-    settings.push(
-      setting({ name: 'CACHE_TTL_MS', defaultValue: '30000', secret: false, description: 'Longest a cached read may be stale when an invalidation is lost', component: 'cache' }),
-      setting({ name: 'CACHE_TTL_JITTER_PERCENT', defaultValue: '10', secret: false, description: 'Entries expire up to this much earlier than the TTL, at random', component: 'cache' }),
-      setting({
-        name: 'CACHE_MAX_ENTRIES',
-        defaultValue: '10000',
-        secret: false,
-        description: context.cacheRedis ? 'Most rows the background build puts in Redis' : 'Most entries one replica keeps in memory (least recently used go first)',
-        component: 'cache',
-      }),
-      setting({ name: 'CACHE_WARM_ON_START', defaultValue: 'false', secret: false, description: 'Build the cache in the background after start-up (readiness does not wait)', component: 'cache' }),
-      setting({ name: 'CACHE_WARM_INTERVAL_MS', defaultValue: '300000', secret: false, description: 'Rebuild interval of the background build (with jitter)', component: 'cache' }),
-    );
-  }
-  if (context.messagingAny) {
-    const rabbit = context.brokerRabbitmq;
-    settings.push(
-      setting({
-        name: context.brokerUrlSetting,
-        defaultValue: null,
-        secret: true,
-        description: `${rabbit ? '`amqp://` or `amqps://` URL of RabbitMQ' : '`nats://` URL(s) of NATS with JetStream, comma-separated'}; from a Secret`,
-        component: 'messaging',
-      }),
-      setting({ name: 'MESSAGING_COMMANDS', defaultValue: context.commandsQueue, secret: false, description: `${rabbit ? 'Quorum queue' : 'Subject'} the commands are consumed from`, component: 'messaging' }),
-      setting({ name: 'MESSAGING_EVENTS', defaultValue: context.eventsExchange, secret: false, description: `${rabbit ? 'Topic exchange' : 'Subject prefix'} the events are published to`, component: 'messaging' }),
-      setting({ name: 'MESSAGING_DEAD_LETTER', defaultValue: context.deadLetterQueue, secret: false, description: 'Where commands go that cannot be applied', component: 'messaging' }),
-      setting({
-        name: 'MESSAGING_MAX_IN_FLIGHT',
-        defaultValue: '16',
-        secret: false,
-        description: `Commands one replica works on at once (${rabbit ? 'prefetch' : 'max ack pending'})`,
-        component: 'messaging',
-      }),
-      setting({ name: 'MESSAGING_MAX_DELIVERIES', defaultValue: '5', secret: false, description: 'Deliveries of a failing command before it is dead-lettered', component: 'messaging' }),
-      setting({ name: 'MESSAGING_RETRY_BASE_MS', defaultValue: '200', secret: false, description: 'First retry delay; doubles per delivery, with jitter', component: 'messaging' }),
-      setting({ name: 'MESSAGING_RETRY_MAX_MS', defaultValue: '10000', secret: false, description: 'Longest retry delay', component: 'messaging' }),
-      setting({ name: 'MESSAGING_STALL_MS', defaultValue: '60000', secret: false, description: '`/livez` fails when commands wait and none in flight has settled for this long', component: 'messaging' }),
-    );
-  }
-  if (context.messagingOutbox) {
-    settings.push(
-      setting({ name: 'OUTBOX_POLL_MS', defaultValue: '500', secret: false, description: 'How often the outbox relay looks for unpublished events', component: 'messaging' }),
-      setting({ name: 'OUTBOX_BATCH_SIZE', defaultValue: '100', secret: false, description: 'Events the relay publishes per transaction', component: 'messaging' }),
-    );
-  }
-  return settings;
-}
+/** The context the settings are derived from: the names and flags of the spec, never what components contribute. */
+export type SettingsContext = SpecContext;
 
 /**
- * The standard OpenTelemetry variables src/telemetry/ reads itself (the exporters also read
- * OTEL_EXPORTER_OTLP_HEADERS and the like, and OTEL_RESOURCE_ATTRIBUTES applies, as specified).
- * Read outside the config schema: they configure the SDK, not the service.
+ * What a component writes: `optional` means no default, and the service runs without it; without a
+ * default and not optional, a setting is required. A setting with a schema takes its default from it.
  */
-function tracingSettings(): ServiceSetting[] {
-  const otel = (name: string, defaultValue: string | null, description: string, defaultNote = 'unset'): ServiceSetting =>
-    setting({ name, defaultValue, ...(defaultValue === null ? { defaultNote, optional: true as const } : {}), secret: false, description, component: 'base' });
-  return [
-    otel('OTEL_EXPORTER_OTLP_ENDPOINT', null, 'OTLP/HTTP collector base URL (`/v1/traces` is appended); setting it turns tracing on', 'unset: tracing off'),
-    otel('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', null, 'Full URL for traces only; wins over `OTEL_EXPORTER_OTLP_ENDPOINT`'),
-    otel('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf', '`http/protobuf` or `http/json`'),
-    otel('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', null, 'The same, for traces only'),
-    otel('OTEL_SERVICE_NAME', null, 'Service name on the spans', 'the service name'),
-    otel('OTEL_SDK_DISABLED', 'false', '`true` turns tracing off whatever else is set'),
-    otel('OTEL_TRACES_EXPORTER', 'otlp', '`none` turns tracing off'),
-    otel('OTEL_TRACES_SAMPLER', 'parentbased_always_on', '`always_on`, `always_off`, `traceidratio` or their `parentbased_` forms (which follow the caller\'s decision)'),
-    otel('OTEL_TRACES_SAMPLER_ARG', null, 'Sampling ratio, 0 to 1, of the `traceidratio` samplers', 'unset: `1`'),
-    otel('OTEL_BSP_SCHEDULE_DELAY', '5000', 'Milliseconds between span exports'),
-    otel('OTEL_BSP_EXPORT_TIMEOUT', '30000', 'Longest an export may take, in milliseconds'),
-    otel('OTEL_BSP_MAX_QUEUE_SIZE', '2048', 'Spans buffered at most; more are dropped rather than slow the service'),
-    otel('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '512', 'Spans per export request'),
-  ];
+export type SettingDeclaration = {
+  name: string;
+  secret: boolean;
+  description: string;
+  schema?: SettingSchema;
+  schemaComment?: string;
+  /** Only for settings without a schema (read outside it). */
+  defaultValue?: string | null;
+  defaultNote?: string;
+  optional?: true;
+  productionOnly?: true;
+  development?: string;
+  testValue?: string;
+};
+
+function schemaDefault(schema: SettingSchema): string | null {
+  return schema.type === 'string' && schema.default === undefined ? null : String(schema.default);
+}
+
+export function setting({ optional, productionOnly, schema, defaultValue, ...declared }: SettingDeclaration): ServiceSetting {
+  const resolvedDefault = schema ? schemaDefault(schema) : (defaultValue ?? null);
+  return {
+    defaultNote: declared.defaultNote ?? '',
+    schemaComment: declared.schemaComment ?? '',
+    name: declared.name,
+    secret: declared.secret,
+    description: declared.description,
+    schema: schema ?? null,
+    defaultValue: resolvedDefault,
+    required: resolvedDefault === null && optional !== true,
+    requiredInProductionOnly: productionOnly === true,
+    development: declared.development ?? null,
+    testValue: declared.testValue ?? null,
+  };
+}
+
+/** A number as the generated code writes it: digit groups from five digits on (`10_000`, but `8000`). */
+function numberLiteral(value: number): string {
+  return Math.abs(value) >= 10_000 ? String(value).replace(/\B(?=(\d{3})+(?!\d))/g, '_') : String(value);
+}
+
+const quoted = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The TypeBox expression (one line, or lines indented for the schema's properties) of a setting. */
+function schemaExpression(entry: ServiceSetting, schema: SettingSchema): string {
+  switch (schema.type) {
+    case 'port':
+      return `Type.Integer({ default: ${schema.default}, minimum: 0, maximum: 65535, errorMessage: 'must be an integer port between 0 and 65535' })`;
+    case 'string': {
+      const options = [
+        ...(schema.default === undefined ? [] : [`default: ${quoted(schema.default)}`]),
+        ...(schema.pattern === undefined ? [] : [`pattern: ${quoted(schema.pattern)}`]),
+        ...(schema.minLength === undefined ? [] : [`minLength: ${numberLiteral(schema.minLength)}`]),
+        ...(schema.maxLength === undefined ? [] : [`maxLength: ${numberLiteral(schema.maxLength)}`]),
+        `errorMessage: ${quoted(schema.errorMessage)}`,
+      ];
+      const expression = `Type.String({ ${options.join(', ')} })`;
+      // Optional: no default, and the service starts without it (or, required in production only, outside production).
+      return entry.defaultValue === null && (!entry.required || entry.requiredInProductionOnly) ? `Type.Optional(${expression})` : expression;
+    }
+    case 'integer': {
+      const message = `must be an integer ${schema.unit ? `${schema.unit} ` : ''}between ${schema.minimum} and ${schema.maximum}`;
+      return `Type.Integer({ default: ${numberLiteral(schema.default)}, minimum: ${numberLiteral(schema.minimum)}, maximum: ${numberLiteral(schema.maximum)}, errorMessage: '${message}' })`;
+    }
+    case 'milliseconds':
+      return `milliseconds(${[schema.default, schema.minimum, schema.maximum].map(numberLiteral).join(', ')})`;
+    case 'boolean':
+      return `Type.Boolean({ default: ${schema.default}, errorMessage: 'must be true or false' })`;
+    case 'oneOf':
+      return [
+        'Type.Union(',
+        `      ${schema.list}.map((${schema.item}) => Type.Literal(${schema.item})),`,
+        `      { default: ${quoted(schema.default)}, errorMessage: \`must be one of \${${schema.list}.join(', ')}\` },`,
+        '    )',
+      ].join('\n');
+    case 'helper':
+      return schema.call;
+  }
+}
+
+/** What `src/config.ts` and its test render from the settings. */
+export interface ConfigContext {
+  /** `const LOG_LEVELS = [...] as const;` lines of the settings that are one of a list. */
+  lists: string[];
+  /** The schema's property lines (doc comments included), in declaration order. */
+  schema: string[];
+  /** `'DATABASE_URL'`, comma-separated: the settings production cannot run without, while development and test can. */
+  requiredInProduction: string;
+  /** Settings the config test passes a value for, as `const NAME = 'value';` lines. */
+  testValues: string[];
+  /** The test's `required` object literal: every setting with a test value. */
+  testRequired: string;
+}
+
+export function configContextFor(settings: readonly ServiceSetting[]): ConfigContext {
+  const inSchema = settings.filter((entry) => entry.schema !== null);
+  const withTestValue = settings.filter((entry) => entry.testValue !== null);
+  return {
+    lists: inSchema.flatMap(({ schema }) => (schema?.type === 'oneOf' ? [`const ${schema.list} = [${schema.values.map(quoted).join(', ')}] as const;`] : [])),
+    schema: inSchema.flatMap((entry) => [
+      ...(entry.schemaComment ? [`    /** ${entry.schemaComment} */`] : []),
+      `    ${entry.name}: ${schemaExpression(entry, entry.schema as SettingSchema)},`,
+    ]),
+    requiredInProduction: inSchema
+      .filter((entry) => entry.requiredInProductionOnly)
+      .map((entry) => quoted(entry.name))
+      .join(', '),
+    testValues: withTestValue.map((entry) => `const ${entry.name} = ${quoted(entry.testValue as string)};`),
+    testRequired: withTestValue.length === 0 ? '{}' : `{ ${withTestValue.map((entry) => entry.name).join(', ')} }`,
+  };
+}
+
+/** `.env.development` lines of the settings that have a local value. */
+export function developmentLines(settings: readonly ServiceSetting[]): string[] {
+  return settings.flatMap((entry) => (entry.development === null ? [] : [`${entry.name}=${entry.development}`]));
 }
 
 /** One README table row per setting. */

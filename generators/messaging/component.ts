@@ -2,6 +2,7 @@ import type { Component } from '../lib/component.js';
 import { secretEnv } from '../lib/backing-service.js';
 import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
 import { DEFAULT_BROKER } from '../lib/spec.js';
+import { messagingSettings } from './settings.js';
 
 /**
  * Messaging: a consumer of `<name>.<resource>.commands` and a publisher of `<name>.events`, with
@@ -19,6 +20,7 @@ export const component: Component = {
     devDependencies: pinned('@asyncapi/parser'),
   }),
   userOwnedPaths: (context) => [`src/${context.resourcePlural}/commands.ts`, `src/${context.resourcePlural}/events.ts`, `test/${context.resourcePlural}/commands.test.ts`, 'docs/adr/', 'docs/asyncapi.yaml'],
+  settings: messagingSettings,
   backingServices: (context) =>
     context.brokerNats
       ? [
@@ -28,7 +30,6 @@ export const component: Component = {
             runYourOwn: 'a NATS server with JetStream',
             port: 4222,
             egressComment: ['The message broker (NATS client port, plain and TLS). Narrow the destination once you know where it runs.'],
-            localEnvironment: ['NATS_URL=nats://127.0.0.1:4222'],
             neededOnHost: true,
             compose: {
               environment: ['NATS_URL: "nats://nats:4222"'],
@@ -66,8 +67,6 @@ export const component: Component = {
               port: 5672,
               tlsPort: 5671,
               egressComment: ['The message broker (RabbitMQ): 5672 for amqp://, 5671 for amqps:// (TLS). Keep only the one', 'AMQP_URL uses, and narrow the destination once you know where it runs (see the PostgreSQL rule).'],
-              // RabbitMQ's own default user, which compose's broker keeps: a broker the developer already runs works as is.
-              localEnvironment: ['AMQP_URL=amqp://guest:guest@127.0.0.1:5672'],
               neededOnHost: true,
               compose: {
                 environment: ['AMQP_URL: "amqp://guest:guest@rabbitmq:5672"'],

@@ -1,6 +1,7 @@
 import type { Component } from '../lib/component.js';
 import { literalEnv, secretEnv } from '../lib/backing-service.js';
 import { pinned, SERVICE_IMAGES } from '../lib/service-versions.js';
+import { storageSettings } from './settings.js';
 
 /** Storage owned by the service: `none` (stateless example) or `postgres` (pool, migrations, CRUD store). */
 export const component: Component = {
@@ -17,6 +18,7 @@ export const component: Component = {
         }
       : {},
   userOwnedPaths: (context) => [`src/${context.resourcePlural}/`, `test/${context.resourcePlural}/`, ...(context.storagePostgres ? ['migrations/'] : [])],
+  settings: storageSettings,
   backingServices: (context) =>
     context.storagePostgres
       ? [

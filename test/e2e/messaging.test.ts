@@ -42,6 +42,14 @@ const DISTINCT = 1000;
 const DATABASE_OUTAGE_MS = 60_000;
 /** The broker outage during which HTTP must keep serving and every replica stay ready. */
 const BROKER_OUTAGE_MS = 10_000;
+/** How long the database stays frozen (its proxy SIGSTOPped: connections open, nothing moves). */
+const DATABASE_FREEZE_MS = 30_000;
+/**
+ * The generated service's client-side deadline for a frozen database with its default settings:
+ * query_timeout is DATABASE_STATEMENT_TIMEOUT_MS (5 s) + 1 s, a new connection gives up after
+ * DATABASE_CONNECT_TIMEOUT_MS (5 s). Plus 2 s for a loaded machine.
+ */
+const FROZEN_DEADLINE_MS = 6_000 + 2_000;
 
 /** Ends what a fault test started, whatever happened. */
 async function tearDown(service: BuiltService, proxy: { stop(): Promise<void> }, client: { close(): Promise<void> }, database: TestDatabase): Promise<void> {
@@ -92,6 +100,20 @@ async function waitReady(service: BuiltService): Promise<void> {
 async function quantityOf(database: TestDatabase, id: string): Promise<number> {
   const value = await psql(database.name, `select coalesce((select quantity from items where id = '${id}'), 0)`);
   return Number(value);
+}
+
+/** Creates an item and queues an adjustment of it over HTTP (202); returns the status URL. */
+async function createAndAdjust(base: string): Promise<string> {
+  const json = { 'content-type': 'application/json' };
+  const created = await http(`${base}/items`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'w', quantity: 1 }) });
+  expect(created.status).toBe(201);
+  const accepted = await http(`${base}/items/${(created.json as { id: string }).id}/adjustments`, {
+    method: 'POST',
+    headers: { ...json, 'if-match': created.headers['etag'] ?? '' },
+    body: JSON.stringify({ delta: 2 }),
+  });
+  expect(accepted.status).toBe(202);
+  return accepted.headers['location'] ?? '';
 }
 
 function adjust(id: string, resourceId: string, delta: number): OutgoingCommand {
@@ -258,6 +280,84 @@ describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ b
       }
     }, 5 * MINUTES);
 
+    it(`a database frozen for ${DATABASE_FREEZE_MS / 1000} s (kill -STOP of its proxy): every request answers 503 with Retry-After within the client-side deadline, accepted work is neither lost nor dead-lettered, recovery after kill -CONT is bounded`, async () => {
+      const database = await createTestDatabase('mq_db_freeze');
+      const proxy = await startTcpProxy(5432);
+      const client = await openTestBroker(broker, names);
+      const lines: string[] = [];
+      const service = startService(repo, { DATABASE_URL: throughPort(database.url, proxy.port), ...client.serviceEnv }, lines, await freePort());
+      const base = `http://127.0.0.1:${service.port}`;
+      const json = { 'content-type': 'application/json' };
+      let frozen = false;
+      try {
+        await waitReady(service);
+        // Work accepted over HTTP just before the freeze: each must end done.
+        const statusUrls: string[] = [];
+        for (let index = 0; index < 5; index++) {
+          statusUrls.push(await createAndAdjust(base));
+        }
+        const resourceId = randomUUID();
+        const commands = Array.from({ length: 300 }, () => adjust(randomUUID(), resourceId, 1));
+        await client.publish(commands.slice(0, 100));
+        await waitUntil('the first commands to apply', async () => ((await quantityOf(database, resourceId)) >= 20 ? true : undefined), 60_000, 20);
+
+        proxy.freeze();
+        frozen = true;
+        const frozenAt = Date.now();
+        // Commands keep arriving while the database is frozen.
+        await client.publish(commands.slice(100));
+        const answers: Array<{ method: string; status: number | string; retryAfter: string | undefined; ms: number }> = [];
+        while (Date.now() - frozenAt < DATABASE_FREEZE_MS - FROZEN_DEADLINE_MS) {
+          for (const [method, url, body] of [
+            ['GET', `${base}/items?limit=1`, undefined],
+            ['POST', `${base}/items`, JSON.stringify({ name: 'during', quantity: 1 })],
+          ] as const) {
+            const startedAt = Date.now();
+            try {
+              const response = await http(url, { method, headers: json, ...(body === undefined ? {} : { body }), timeoutMs: 3 * FROZEN_DEADLINE_MS });
+              answers.push({ method, status: response.status, retryAfter: response.headers['retry-after'], ms: Date.now() - startedAt });
+            } catch (error) {
+              answers.push({ method, status: `no answer: ${String(error)}`, retryAfter: undefined, ms: Date.now() - startedAt });
+            }
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, DATABASE_FREEZE_MS - (Date.now() - frozenAt))));
+        proxy.thaw();
+        frozen = false;
+        const thawedAt = Date.now();
+        const [commandsRecoveryMs, servingAgain] = await Promise.all([
+          waitUntil('every command to apply', async () => ((await quantityOf(database, resourceId)) >= commands.length ? Date.now() - thawedAt : undefined), 120_000, 50),
+          waitUntil('a 200 again', async () => ((await http(`${base}/items?limit=1`, { timeoutMs: 10_000 })).status === 200 ? Date.now() - thawedAt : undefined), 60_000, 50),
+        ]);
+        for (const url of statusUrls) {
+          const status = await waitUntil('the adjustment to finish', async () => {
+            const body = (await http(`${base}${url}`)).json as { status: string };
+            return body.status === 'pending' ? undefined : body.status;
+          }, 60_000, 100);
+          expect(status).toBe('done');
+        }
+        await waitUntil('the queue to drain', async () => ((await client.pendingCommands()) === 0 ? true : undefined), 60_000, 200);
+        const deadLetters = await client.deadLetters();
+        const slowest = Math.max(...answers.map((answer) => answer.ms));
+        process.stdout.write(
+          `${broker}: database frozen ${DATABASE_FREEZE_MS / 1000} s with ${commands.length} commands: ${answers.length} requests during it, ` +
+            `statuses ${JSON.stringify([...new Set(answers.map((answer) => answer.status))])}, slowest answer ${slowest} ms, ` +
+            `quantity ${await quantityOf(database, resourceId)}, ${deadLetters.length} dead-lettered, all applied ${commandsRecoveryMs} ms after kill -CONT, ` +
+            `HTTP 200 again ${servingAgain} ms after it\n`,
+        );
+        expect(answers.length).toBeGreaterThanOrEqual(4);
+        expect(answers.filter((answer) => answer.status !== 503 || answer.retryAfter !== '5')).toEqual([]);
+        expect(slowest).toBeLessThan(FROZEN_DEADLINE_MS);
+        expect(await quantityOf(database, resourceId)).toBe(commands.length);
+        expect(deadLetters.map((message) => message.id)).toEqual([]);
+        expect(commandsRecoveryMs).toBeLessThan(15_000);
+        expect(service.child.exitCode).toBeNull();
+      } finally {
+        if (frozen) proxy.thaw();
+        await tearDown(service, proxy, client, database);
+      }
+    }, 5 * MINUTES);
+
     it(`keeps serving and stays ready through a ${BROKER_OUTAGE_MS / 1000} s broker outage; accepted work completes once it returns`, async () => {
       const database = await createTestDatabase('mq_broker_outage');
       const client = await openTestBroker(broker, names);
@@ -267,7 +367,6 @@ describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ b
       const lines: string[] = [];
       const service = startService(repo, { DATABASE_URL: database.url, [brokerUrlKey]: throughPort(brokerUrl, proxy.port) }, lines, await freePort());
       const base = `http://127.0.0.1:${service.port}`;
-      const json = { 'content-type': 'application/json' };
       try {
         await waitReady(service);
         await proxy.cut();
@@ -278,15 +377,7 @@ describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ b
         while (Date.now() - cutAt < BROKER_OUTAGE_MS) {
           const ready = await http(`${base}/readyz`, { timeoutMs: 5_000 });
           if (ready.status !== 200) notReady.push(ready.status);
-          const created = await http(`${base}/items`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'w', quantity: 1 }) });
-          expect(created.status).toBe(201);
-          const accepted = await http(`${base}/items/${(created.json as { id: string }).id}/adjustments`, {
-            method: 'POST',
-            headers: { ...json, 'if-match': created.headers['etag'] ?? '' },
-            body: JSON.stringify({ delta: 2 }),
-          });
-          expect(accepted.status).toBe(202);
-          statusUrls.push(accepted.headers['location'] ?? '');
+          statusUrls.push(await createAndAdjust(base));
           requests += 3;
           await new Promise((resolve) => setTimeout(resolve, 200));
         }

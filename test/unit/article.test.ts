@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { indefiniteArticle } from '../../generators/lib/article.js';
+import { COMPONENTS } from '../../generators/lib/components.js';
 import { templateContextFor } from '../../generators/lib/template-context.js';
 import { completeSpec } from '../../generators/lib/spec.js';
 
@@ -20,6 +21,6 @@ describe('indefinite article', () => {
   });
 
   it('reaches the templates as aResource', () => {
-    expect(templateContextFor(completeSpec({ resource: 'order' }, 'svc'), '0.0.0').aResource).toBe('an order');
+    expect(templateContextFor(completeSpec({ resource: 'order' }, 'svc'), '0.0.0', COMPONENTS).aResource).toBe('an order');
   });
 });

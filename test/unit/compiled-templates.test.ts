@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { matrixSpecs } from '../../generators/lib/combinations.js';
 import { compileTemplate, loadPrecompiledTemplates, precompiledTemplatesModule, sourceHash, templateFor, type PrecompiledTemplates } from '../../generators/lib/compiled-templates.js';
 import { TEMPLATES_ROOT } from '../../generators/lib/package-root.js';
+import { COMPONENTS } from '../../generators/lib/components.js';
 import { templateContextFor, type TemplateContext } from '../../generators/lib/template-context.js';
 
 /** The module the build writes, loaded the way rendering loads it. */
@@ -37,7 +38,7 @@ describe('templates precompiled at build time', () => {
   });
 
   it('renders every template exactly as compiling its source at run time does, across the choice matrix', () => {
-    const contexts = matrixSpecs({ name: 'order-service', resource: 'order-line' }).map((spec) => templateContextFor(spec, '0.0.0-test'));
+    const contexts = matrixSpecs({ name: 'order-service', resource: 'order-line' }).map((spec) => templateContextFor(spec, '0.0.0-test', COMPONENTS));
     for (const key of templates) {
       const source = readFileSync(join(TEMPLATES_ROOT, key), 'utf8');
       const fromBuild = templateFor<TemplateContext>(key, source, precompiled);
@@ -48,7 +49,7 @@ describe('templates precompiled at build time', () => {
 
   it('uses the precompiled form only for the very source it was compiled from', () => {
     const [first, second] = ['base/src/main.ts.hbs', 'base-adapters/src/adapters.ts.hbs'];
-    const context = templateContextFor(matrixSpecs({ name: 'order-service', resource: 'order-line' })[0]!, '0.0.0-test');
+    const context = templateContextFor(matrixSpecs({ name: 'order-service', resource: 'order-line' })[0]!, '0.0.0-test', COMPONENTS);
     const source = readFileSync(join(TEMPLATES_ROOT, first), 'utf8');
     // A map whose entry for `first` holds another template's code: used only while the hash matches.
     const swapped = new Map(precompiled).set(first, { sha256: sourceHash(source), spec: precompiled.get(second)!.spec });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { validSpecs } from '../../generators/lib/combinations.js';
 import { checkGivenChoices, completeSpec, CHOICES, type PartialChoices } from '../../generators/lib/spec.js';
+import { COMPONENTS } from '../../generators/lib/components.js';
 import { templateContextFor } from '../../generators/lib/template-context.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
 
@@ -68,7 +69,7 @@ describe('resource', () => {
   });
 
   it('derives every name the templates use', () => {
-    const context = templateContextFor(fromFlags({ name: 'order-service', resource: 'order-line' }), '0.0.0');
+    const context = templateContextFor(fromFlags({ name: 'order-service', resource: 'order-line' }), '0.0.0', COMPONENTS);
     expect(context).toMatchObject({
       nameSnake: 'order_service',
       namePascal: 'OrderService',
@@ -86,7 +87,7 @@ describe('resource', () => {
       messagingAny: true,
       messagingOutbox: true,
     });
-    expect(templateContextFor(fromFlags({ name: 's', resource: 'category' }), '0').resourcePlural).toBe('categories');
+    expect(templateContextFor(fromFlags({ name: 's', resource: 'category' }), '0', COMPONENTS).resourcePlural).toBe('categories');
   });
 });
 

@@ -4,7 +4,8 @@
  * rejected, and no string may carry a NUL character or a lone surrogate (PostgreSQL text cannot
  * store either as sent). The query
  * string, path parameters and headers are text by nature and are coerced to their schema's types
- * (`?limit=10`). Every validation error is collected, not just the first, and reported with the
+ * (`?limit=10`), but never to a non-finite number: Ajv turns "Infinity" and "1e400" into
+ * Infinity and then lets it pass minimum and maximum. Every validation error is collected, not just the first, and reported with the
  * property it concerns (src/http/errors.ts); unknown properties are an error that names them.
  * `uuid` means the canonical 8-4-4-4-12 form only: ajv-formats also accepts `urn:uuid:…`, which
  * PostgreSQL's uuid type does not.
@@ -59,12 +60,23 @@ function badStringOrDepth(value: unknown, pointer = '', depth = 0): { pointer: s
   return undefined;
 }
 
-/** The body validator: the schema's errors, plus NUL characters and depth the schema cannot express. */
-function strictBodyValidator(validate: ValidateFunction): ValidateFunction {
+/** Where a coerced query string, parameter or header value became a non-finite number (it was "Infinity", "1e400", ...). */
+function nonFiniteNumber(value: unknown): { pointer: string; message: string } | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    for (const item of Array.isArray(child) ? child : [child]) {
+      if (typeof item === 'number' && !Number.isFinite(item)) return { pointer: `/${key}`, message: 'must be a finite number' };
+    }
+  }
+  return undefined;
+}
+
+/** `validate` plus a check the schema cannot express, reported as one more validation error. */
+function withInputCheck(validate: ValidateFunction, problem: (data: unknown) => { pointer: string; message: string } | undefined): ValidateFunction {
   const check = ((data: unknown) => {
     const valid = validate(data);
     const errors: ErrorObject[] = [...(validate.errors ?? [])];
-    const bad = badStringOrDepth(data);
+    const bad = problem(data);
     if (bad) errors.push({ instancePath: bad.pointer, schemaPath: '#', keyword: 'input', params: {}, message: bad.message });
     check.errors = errors.length > 0 ? errors : null;
     return valid && bad === undefined;
@@ -79,9 +91,10 @@ function strictBodyValidator(validate: ValidateFunction): ValidateFunction {
 export const bodySchemas = new Map<string, object>();
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart, method, url }) => {
-  if (httpPart !== 'body') return textAjv.compile(schema);
+  if (httpPart !== 'body') return withInputCheck(textAjv.compile(schema), nonFiniteNumber);
   bodySchemas.set(`${method} ${url}`, schema);
-  return strictBodyValidator(bodyAjv.compile(schema));
+  // The body's own validator: NUL characters and depth, which the schema cannot express.
+  return withInputCheck(bodyAjv.compile(schema), badStringOrDepth);
 };
 
 export interface ValidationProblem {

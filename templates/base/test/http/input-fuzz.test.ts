@@ -177,7 +177,7 @@ describe('every route against hostile input', { skip: fuzzSkip }, () => {
         await send(route, url, takesBody ? JSON.stringify(valid ?? {}) : undefined, { ...headers, [name]: value }, `header ${name}: ${value.slice(0, 40)}`);
       }
       // Odd query strings.
-      for (const query of ['limit=Infinity', 'limit=1e400', 'limit=-1', 'offset=%00', 'limit=5&limit=6', 'unknown=1']) {
+      for (const query of ['limit=Infinity', 'limit=1e400', 'limit=-Infinity', 'offset=Infinity', 'offset=-1e400', 'limit=-1', 'offset=%00', 'limit=5&limit=6', 'unknown=1']) {
         const { url, headers } = await requestFor(route);
         await send(route, `${url}?${query}`, takesBody ? JSON.stringify(valid ?? {}) : undefined, headers, `query ${query}`);
       }

@@ -87,7 +87,7 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   for (const resource of resources) starters.push(() => resource.start());
 
   // After the database (registered above), so its closers run before the pool closes.
-  const messaging = createMessaging(config, logger, lifecycle, metrics, pool);
+  const messaging = createMessaging(config, logger, lifecycle, metrics, pool, settings);
   beside.push(() => messaging.connect());
   starters.push(() => messaging.start());
 

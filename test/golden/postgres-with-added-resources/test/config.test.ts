@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
 const DATABASE_URL = 'postgres://app:s3cret@db.internal:5432/orders';
-const required = { DATABASE_URL,  };
+const required = { DATABASE_URL };
 const dir = mkdtempSync(join(tmpdir(), 'orders-config-'));
 
 function file(name: string, content: string): string {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
-const required = {  };
+const required = {};
 const dir = mkdtempSync(join(tmpdir(), 'orders-config-'));
 
 function file(name: string, content: string): string {

@@ -18,6 +18,12 @@ export interface Delivery {
   deliveryCount: number;
   /** The sender's trace context, from the message headers. */
   traceContext?: TraceCarrier;
+  /**
+   * The handler is holding the delivery on purpose (consumption is paused, it is not hung): the
+   * adapter keeps it from being redelivered for another handling period. Absent where the
+   * broker has no such limit of its own.
+   */
+  stillHolding?(): void;
 }
 
 /** What the consumer decided; at-least-once adapters settle the delivery accordingly. */

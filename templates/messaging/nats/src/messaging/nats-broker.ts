@@ -482,7 +482,10 @@ export class NatsBroker implements Broker {
     }
     // Keep the delivery alive on the server while a slow handler runs, but not forever: a hung
     // handler's message is then redelivered, and dead-lettered after maxDeliveries.
-    const keepAliveUntil = Date.now() + MAX_HANDLING_MS;
+    let keepAliveUntil = Date.now() + MAX_HANDLING_MS;
+    delivery.stillHolding = () => {
+      keepAliveUntil = Date.now() + MAX_HANDLING_MS;
+    };
     const keepAlive = setInterval(() => {
       if (Date.now() < keepAliveUntil) settleQuietly(() => msg.working(), log);
       else {

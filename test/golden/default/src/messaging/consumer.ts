@@ -8,6 +8,12 @@
  * waits) and retrying with capped backoff for up to DEPENDENCY_PATIENCE_MS, without spending a
  * delivery. Other failures of the effect (a deadlock, a version not there yet) are retried with
  * exponential backoff until the broker's delivery limit dead-letters them.
+ *
+ * While writes are paused (`writesEnabled`, the read-only switch), valid commands are held the
+ * same way, without a bound: none is applied, none is dead-lettered, no delivery is spent, and
+ * since every in-flight slot holds one, the broker stops handing out more. They apply within a
+ * second of writes coming back. A held command is handed back (one delivery spent) only when the
+ * service stops consuming; see docs/operations/faults.md for the brokers' own limits.
  */
 import { Compile } from 'typebox/compile';
 import type { TSchema, Static } from 'typebox';
@@ -67,6 +73,10 @@ export function retryDelayMs(deliveryCount: number, policy: RetryPolicy, random:
 export const DEPENDENCY_PATIENCE_MS = 4 * 60_000;
 /** The longest pause between two attempts while waiting: recovery is noticed within this. */
 export const DEPENDENCY_RETRY_MAX_MS = 2_000;
+/** How often a command held while writes are paused looks at the switch again. */
+export const WRITES_RECHECK_MS = 250;
+/** Logged (rate-limited) while commands are held for paused writes; not an Error: no stack to show. */
+const WRITES_PAUSED = { code: 'writes_disabled', message: 'the dynamic setting writesEnabled is false' };
 
 export interface ConsumerOptions {
   handlers: Readonly<Record<string, CommandHandler<any>>>;
@@ -79,6 +89,8 @@ export interface ConsumerOptions {
   signal?: AbortSignal;
   /** Defaults to DEPENDENCY_PATIENCE_MS (tests use less). */
   dependencyPatienceMs?: number;
+  /** The read-only switch (the dynamic setting writesEnabled); absent where there is none. */
+  writesEnabled?: () => boolean;
 }
 
 export interface CommandConsumer extends DeliveryHandler {
@@ -98,9 +110,29 @@ const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
   });
 
 export function createCommandConsumer(options: ConsumerOptions): CommandConsumer {
-  const { handlers, logger, retry, semantics, maxDeliveries, signal, dependencyPatienceMs = DEPENDENCY_PATIENCE_MS } = options;
+  const { handlers, logger, retry, semantics, maxDeliveries, signal, dependencyPatienceMs = DEPENDENCY_PATIENCE_MS, writesEnabled } = options;
   const warnWaiting = rateLimitedLog(logger, 10_000);
   let waiting = 0;
+
+  /**
+   * Holds the delivery while writes are paused; false when the service stopped consuming first
+   * (the command was not applied and goes back to the broker).
+   */
+  async function writesResumed(delivery: Delivery): Promise<boolean> {
+    if (writesEnabled === undefined || writesEnabled()) return true;
+    waiting += 1;
+    try {
+      while (!writesEnabled()) {
+        if (signal?.aborted) return false;
+        warnWaiting(WRITES_PAUSED, 'writes are paused: command consumption is paused (held, not applied, no delivery spent)');
+        delivery.stillHolding?.();
+        await sleep(WRITES_RECHECK_MS, signal);
+      }
+      return true;
+    } finally {
+      waiting -= 1;
+    }
+  }
 
   /** Runs the handler, waiting out an unavailable dependency; throws what is not that (or what outlasted the patience). */
   async function handleWaitingForDependencies(run: () => Promise<void>): Promise<void> {
@@ -146,6 +178,11 @@ export function createCommandConsumer(options: ConsumerOptions): CommandConsumer
       const reason = `invalid data for ${envelope.type}: ${first ? `${first.instancePath || '/'} ${first.message}` : 'does not match the schema'}`;
       log.warn({ type: envelope.type, reason }, 'poison command: dead-lettered');
       return { kind: 'dead-letter', reason };
+    }
+    if (!(await writesResumed(delivery))) {
+      const reason = 'writes are paused (writesEnabled is false) and the service stopped consuming: not applied';
+      log.info({ type: envelope.type }, `${reason}; handed back to the broker`);
+      return { kind: 'retry', reason, delayMs: 0 };
     }
     let duplicate = false;
     try {

@@ -8,6 +8,7 @@ import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { orderCommandHandlers } from '../orders/commands.ts';
 import type { Metrics } from '../http/metrics.ts';
+import type { SettingsView } from '../settings/live-settings.ts';
 import { traceDeliveries } from '../telemetry/messaging.ts';
 import { BROKER_NAME, createBroker } from './create-broker.ts';
 import { consumerStallDetector } from './consumer-stall.ts';
@@ -27,7 +28,11 @@ export interface Messaging {
   outboxCommitted(): void;
 }
 
-export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics, pool: pg.Pool): Messaging {
+/**
+ * `settings`: the read-only switch pauses the consumer too (writesEnabled=false holds every
+ * command unapplied until writes resume; src/messaging/consumer.ts).
+ */
+export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics, pool: pg.Pool, settings: SettingsView): Messaging {
   const { messaging } = config;
   const broker = createBroker({
     url: messaging.url,
@@ -50,6 +55,7 @@ export function createMessaging(config: Config, logger: Logger, lifecycle: Lifec
     semantics: 'at-least-once',
     maxDeliveries: messaging.maxDeliveries,
     signal: stopping.signal,
+    writesEnabled: () => settings.current().writesEnabled,
   });
 
   const measured = createMessagingMetrics({ registry: metrics.registry, broker, semantics: 'at-least-once', maxDeliveries: messaging.maxDeliveries });

@@ -18,6 +18,7 @@ import { ordersRoutes } from '../orders/routes.ts';
 import { orderAdjustmentRoutes } from '../orders/adjustment-routes.ts';
 import type { AdjustmentQueue } from '../orders/adjustments.ts';
 import { AccessLogController } from './access-log.ts';
+import { clientErrorHandler } from './client-errors.ts';
 import { registerErrorHandling, registerNotFound } from './errors.ts';
 import { createMetrics, registerMetrics, type Metrics } from './metrics.ts';
 import { registerOpenApi } from './openapi.ts';
@@ -58,6 +59,8 @@ export async function buildApp(deps: AppDependencies) {
     // Fastify's requestTimeout alone, Node looked only every 30 s and a stalled body got its 408
     // after 60-85 s.
     http: serverTimeouts(deps.requestTimeoutMs ?? 30_000),
+    // 408, 431 and malformed HTTP in the service's one error shape.
+    clientErrorHandler,
   });
   // Strict bodies, every error at once, unknown fields named (src/http/validation.ts).
   app.setValidatorCompiler(validatorCompiler);

@@ -20,7 +20,7 @@ export const DynamicSettingsSchema = Type.Object(
       maximum: PAGE_SIZE_CEILING,
       errorMessage: `must be an integer between 1 and ${PAGE_SIZE_CEILING}`,
     }),
-    /** false: create, replace and delete answer 503 while reads go on (e.g. during a data repair). */
+    /** false: every write answers 503 and queued commands are held unapplied, while reads go on (e.g. during a data repair). */
     writesEnabled: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
   },
   { additionalProperties: false },

@@ -236,6 +236,11 @@ describe('/orders', () => {
     // Larger pages than the dynamic setting maxPageSize (default 100) are cut to it.
     assert.equal((await app.inject({ url: '/orders?limit=1000' })).json().page.limit, 100);
     assert.equal((await app.inject({ url: '/orders?limit=1001' })).statusCode, 400);
+    // Not coerced to Infinity (and then cut to the page size, or sent to PostgreSQL as an offset).
+    for (const query of ['limit=Infinity', 'limit=1e400', 'offset=Infinity', 'offset=-1e400']) {
+      const refused = await app.inject({ url: `/orders?${query}` });
+      assert.deepEqual([query, refused.statusCode, refused.json().error.details[0].message], [query, 400, 'must be a finite number']);
+    }
     assert.equal((await app.inject({ url: '/orders?offset=-1' })).statusCode, 400);
   });
 

@@ -11,6 +11,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Lifecycle } from '../lifecycle.ts';
 import { ordersRoutes } from '../orders/routes.ts';
 import { AccessLogController } from './access-log.ts';
+import { clientErrorHandler } from './client-errors.ts';
 import { registerErrorHandling, registerNotFound } from './errors.ts';
 import { createMetrics, registerMetrics, type Metrics } from './metrics.ts';
 import { registerOpenApi } from './openapi.ts';
@@ -42,6 +43,8 @@ export async function buildApp(deps: AppDependencies) {
     // Fastify's requestTimeout alone, Node looked only every 30 s and a stalled body got its 408
     // after 60-85 s.
     http: serverTimeouts(deps.requestTimeoutMs ?? 30_000),
+    // 408, 431 and malformed HTTP in the service's one error shape.
+    clientErrorHandler,
   });
   // Strict bodies, every error at once, unknown fields named (src/http/validation.ts).
   app.setValidatorCompiler(validatorCompiler);
