@@ -59,6 +59,7 @@ export function createAdapters(config: Config, logger: Logger, lifecycle: Lifecy
   });
 
   // Resources added with `microforge add resource` (src/resources/index.ts), after the migrations.
+  // The outbox signal wakes the outbox relay (with messaging) after their transactions wrote to it.
   const outbox = new OutboxSignal();
   const resources = mountResources({
     pool,
