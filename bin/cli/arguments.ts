@@ -17,7 +17,7 @@ export const RUN_FLAGS = {
   answers: { type: 'string', placeholder: 'FILE', help: 'read choices from a JSON file; flags override it' },
   yes: { type: 'boolean', short: 'y', help: 'accept the defaults for every choice not given; never prompt' },
   'dry-run': { type: 'boolean', help: 'print the files that would be written, write nothing' },
-  'skip-install': { type: 'boolean', help: 'do not run npm install in the new repo' },
+  'skip-install': { type: 'boolean', help: 'do not install the new repo\'s dependencies' },
   'skip-git': { type: 'boolean', help: 'do not create a git repository and first commit' },
   force: { type: 'boolean', help: 'generate into a non-empty directory, overwriting files microforge renders' },
   json: { type: 'boolean', help: 'print only a JSON summary on stdout (choices, files, next commands); never prompt' },
@@ -26,8 +26,16 @@ export const RUN_FLAGS = {
   version: { type: 'boolean', short: 'v', help: 'print the version' },
 } as const satisfies Record<string, RunFlag>;
 
+/** Saved in the repo like a choice, but never asked for: by default, the manager that ran `create`. */
+export const PACKAGE_MANAGER_FLAG = {
+  flag: 'package-manager',
+  placeholder: 'npm|pnpm|yarn',
+  help: 'install with this manager; lockfile, Dockerfile, CI and docs follow it (default: the one running `create`, else npm; pnpm@X.Y.Z pins a version)',
+} as const;
+
 export interface RunOptions {
   answers?: string;
+  packageManager?: string;
   yes: boolean;
   dryRun: boolean;
   skipInstall: boolean;
@@ -48,6 +56,7 @@ export interface NewArguments {
 function parserOptions() {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const choice of CHOICES) options[choice.flag.slice(2)] = { type: 'string' };
+  options[PACKAGE_MANAGER_FLAG.flag] = { type: 'string' };
   for (const [flag, declaration] of Object.entries(RUN_FLAGS)) {
     options[flag] = 'short' in declaration ? { type: declaration.type, short: declaration.short } : { type: declaration.type };
   }
@@ -84,11 +93,13 @@ export function parseNewArguments(argv: readonly string[]): NewArguments {
   }
   const flag = (name: keyof typeof RUN_FLAGS): boolean => values[name] === true;
   const answers = values.answers;
+  const packageManager = values[PACKAGE_MANAGER_FLAG.flag];
   return {
     ...(positionals[0] !== undefined ? { directory: positionals[0] } : {}),
     flagChoices,
     run: {
       ...(typeof answers === 'string' ? { answers } : {}),
+      ...(typeof packageManager === 'string' ? { packageManager } : {}),
       yes: flag('yes'),
       dryRun: flag('dry-run'),
       skipInstall: flag('skip-install'),

@@ -1,6 +1,6 @@
 import { COMPONENTS } from '../../generators/lib/components.js';
 import { CHOICES, defaultFor, type ChoiceKey, type ServiceSpec } from '../../generators/lib/spec.js';
-import { RUN_FLAGS } from './arguments.js';
+import { PACKAGE_MANAGER_FLAG, RUN_FLAGS } from './arguments.js';
 
 const column = (left: string, right: string): string => `  ${left.padEnd(30)} ${right}`;
 
@@ -51,13 +51,15 @@ export function newCommandHelp(binary: string): string {
       lines.push(column('', `  ${option.value}: ${option.implies}${note}`));
     }
   }
+  lines.push('', 'Package manager (saved in the repo; also packageManager in the --answers file):');
+  lines.push(column(`--${PACKAGE_MANAGER_FLAG.flag} ${PACKAGE_MANAGER_FLAG.placeholder}`, PACKAGE_MANAGER_FLAG.help));
   lines.push('', 'Run options (never saved in the repo):');
   for (const [flag, declaration] of Object.entries(RUN_FLAGS)) {
     const short = 'short' in declaration ? `-${declaration.short}, ` : '';
     const placeholder = 'placeholder' in declaration ? ` ${declaration.placeholder}` : '';
     lines.push(column(`${short}--${flag}${placeholder}`, declaration.help));
   }
-  lines.push('', 'Exit codes: 0 done, 1 failure (e.g. npm install), 2 bad input (nothing written), 130 cancelled.');
+  lines.push('', 'Exit codes: 0 done, 1 failure (e.g. the install), 2 bad input (nothing written), 130 cancelled.');
   return lines.join('\n');
 }
 

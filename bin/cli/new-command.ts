@@ -3,6 +3,7 @@
  * Every input is checked before anything is written; the repo appears whole or not at all.
  */
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
+import { checkPackageManager, managerFromUserAgent, packageManagerCommands, packageManagerOfCreate } from '../../generators/lib/package-manager.js';
 import type { RenderedTree } from '../../generators/lib/render.js';
 import { checkAvailability, checkContradictions, checkGivenChoices, completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
 import { readAnswersFile } from './answers-file.js';
@@ -35,8 +36,10 @@ export async function newCommand(argv: readonly string[], context: CommandContex
     return 0;
   }
 
-  const fromFile = run.answers ? checkGivenChoices(readAnswersFile(run.answers), `answers file ${run.answers}`) : {};
-  const given: Partial<ServiceSpec> = { ...fromFile, ...checkGivenChoices(flagChoices, 'flag') };
+  const { packageManager: answeredManager, ...answered }: Record<string, unknown> = run.answers ? readAnswersFile(run.answers) : {};
+  const fromFile = run.answers ? checkGivenChoices(answered, `answers file ${run.answers}`) : {};
+  const manager = chooseManager(run.packageManager, answeredManager, run.answers);
+  const given: Partial<ServiceSpec> = { ...fromFile, ...checkGivenChoices(flagChoices, 'flag'), ...(manager.recorded === undefined ? {} : { packageManager: manager.recorded }) };
   checkContradictions(given);
   checkAvailability(given);
 
@@ -47,6 +50,7 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   const choices = interactive ? given : completeSpec(given, target.name);
   assertUsableTarget(target, run.force);
 
+  if (manager.notice) reporter.notice(manager.notice);
   if (!context.terminalAttached && !run.yes && !run.json) {
     reporter.notice('No terminal attached: using defaults for every choice not given (as with --yes).');
   }
@@ -78,11 +82,22 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   // With --json, stdout carries the summary alone: npm's own output must not reach it.
   const stepReporter = run.json ? { ...reporter, interactiveOutput: false } : reporter;
   if (!run.json) reporter.info(`${reporter.style('green', '✔')} Generated ${spec.name} in ${target.path} (${tree.size} files)`);
-  if (!run.skipInstall) await installDependencies(target.path, stepReporter);
+  if (!run.skipInstall) await installDependencies(target.path, stepReporter, packageManagerCommands(spec.packageManager));
   const git = run.skipGit ? ('skipped' as const) : await createGitRepository(target.path, `chore: generate ${spec.name} with microforge ${GENERATOR_VERSION}`, stepReporter);
   const outcome: Outcome = { spec, tree, target: target.path, dryRun: false, installed: !run.skipInstall, git };
   reporter.info(run.json ? jsonSummary(outcome) : summary(outcome, reporter));
   return 0;
+}
+
+/**
+ * `--package-manager` > the answers file's `packageManager` > the manager running `create`
+ * (npm_config_user_agent, which npm, pnpm and Yarn set for what they run) > npm.
+ */
+function chooseManager(flag: string | undefined, answered: unknown, answersFile: string | undefined): { recorded: string | undefined; notice?: string } {
+  const userAgent = process.env.npm_config_user_agent;
+  if (flag !== undefined) return { recorded: checkPackageManager(flag, '--package-manager', managerFromUserAgent(userAgent)) };
+  if (answered !== undefined) return { recorded: checkPackageManager(answered, `'packageManager' in answers file ${answersFile}`, managerFromUserAgent(userAgent)) };
+  return packageManagerOfCreate(userAgent);
 }
 
 interface Outcome {

@@ -1,6 +1,6 @@
 /**
  * What `microforge new` tells the user to do next: the generated README's quick start after a
- * `cd`, without what already ran (npm install), with starting the dependencies as a hint
+ * `cd`, without what already ran (the install), with starting the dependencies as a hint
  * rather than a step (compose is one way; a broker or Redis the developer already runs is
  * another), and a plain word when this Node.js cannot run the generated repo.
  */
@@ -25,12 +25,12 @@ export function nextSteps(spec: ServiceSpec, target: string, installed: boolean,
   const composeUp = composeUpCommand(context.backingServices);
   // The quick start joins installing and starting the dependencies with &&: split them again.
   const steps = context.quickStartCommands.flatMap((command) => command.split(' && '));
-  const commands = [...(where === undefined ? [] : [`cd ${where}`]), ...steps.filter((step) => step !== composeUp && !(installed && step === 'npm install'))];
+  const commands = [...(where === undefined ? [] : [`cd ${where}`]), ...steps.filter((step) => step !== composeUp && !(installed && step === context.manager.install))];
   const notes: string[] = [];
   const needed = hostDependencies(context.backingServices);
   if (needed.length > 0) {
     const names = needed.map((service) => service.title).join(' and ');
-    notes.push(`npm run dev and npm test need ${names} at the URLs in .env.development; not running yet? ${composeUp}`);
+    notes.push(`${context.manager.run} dev and ${context.manager.test} need ${names} at the URLs in .env.development; not running yet? ${composeUp}`);
   }
   const required = minimumNode(GENERATED_SERVICE_RUNTIME.nodeEngines);
   if (required !== undefined && compareVersions(nodeVersion, required) < 0) {

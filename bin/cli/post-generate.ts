@@ -1,4 +1,5 @@
-/** The steps after the files are in place: npm install and a first git commit. */
+/** The steps after the files are in place: installing the dependencies and a first git commit. */
+import type { PackageManagerCommands } from '../../generators/lib/package-manager.js';
 import type { Reporter } from './reporter.js';
 
 /** execa is about 100 modules: loaded only when a step runs, so --skip-install --skip-git does not pay for it. */
@@ -6,21 +7,25 @@ const loadExeca = async () => (await import('execa')).execa;
 
 export class StepFailure extends Error {}
 
-export async function installDependencies(directory: string, reporter: Reporter): Promise<void> {
-  reporter.progress('Installing dependencies (npm install)…');
+/** npm's own flags: no audit or funding report in the middle of the generator's output. */
+const QUIET_NPM_INSTALL = ['--no-audit', '--no-fund'];
+
+export async function installDependencies(directory: string, reporter: Reporter, manager: PackageManagerCommands): Promise<void> {
+  reporter.progress(`Installing dependencies (${manager.install})…`);
   const started = Date.now();
   const execa = await loadExeca();
-  const result = await execa('npm', ['install', '--no-audit', '--no-fund'], {
+  const result = await execa(manager.id, ['install', ...(manager.id === 'npm' ? QUIET_NPM_INSTALL : [])], {
     cwd: directory,
     reject: false,
     stdin: 'ignore',
-    // npm's own progress goes to the user's terminal; in CI it is quiet and only problems show.
+    // The manager's own progress goes to the user's terminal; in CI it is quiet and only problems show.
     stdout: reporter.interactiveOutput ? 'inherit' : 'pipe',
     stderr: 'inherit',
     env: { npm_config_loglevel: reporter.interactiveOutput ? 'notice' : 'error' },
   });
   if (result.exitCode !== 0) {
-    throw new StepFailure(`npm install failed with exit code ${result.exitCode ?? result.signal}; the repo is complete, run npm install in ${directory} once the problem is fixed`);
+    const cause = (result as { code?: string }).code === 'ENOENT' ? `${manager.id} is not on PATH` : `${manager.install} failed with exit code ${result.exitCode ?? result.signal}`;
+    throw new StepFailure(`${cause}; the repo is complete, run ${manager.install} in ${directory} once the problem is fixed`);
   }
   reporter.progress(`Installed dependencies in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parseGenerationRecord } from '../../generators/lib/generation-record.js';
+import { packageManagerCommands } from '../../generators/lib/package-manager.js';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import { renderRepo, YO_RC_PATH, type GenerationRecord, type RenderedTree } from '../../generators/lib/render.js';
 import type { ChoiceKey, ServiceSpec } from '../../generators/lib/spec.js';
@@ -169,7 +170,7 @@ export async function runRepoUpdate(update: UpdateRun): Promise<number> {
     for (const line of describePlan(changes, run.resolution)) reporter.info(line);
   }
   const packageChanged = changes.some((change) => change.path === 'package.json' && change.kind !== 'keep');
-  if (packageChanged && !run.skipInstall) await installDependencies(run.directory, reporter);
+  if (packageChanged && !run.skipInstall) await installDependencies(run.directory, reporter, packageManagerCommands(run.nextSpec.packageManager));
   if (unresolved.length > 0) {
     reporter.notice(
       `${unresolved.length} conflict(s) left for you: ${unresolved.map((change) => change.path).join(', ')}${run.resolution === 'merge' ? ' (resolve the conflict markers, then commit)' : ' (skipped: these files keep your version)'}`,

@@ -79,8 +79,8 @@ export function documentationFor(context: SettingsContext, components: readonly 
     // still two commands. The CLI's next steps print the compose part as a hint, not as a step.
     quickStartCommands:
       hostDependencies(backingServices).length === 0
-        ? ['npm install', context.storagePostgres ? 'npm run dev' : 'npm test']
-        : [`npm install && ${composeUpCommand(backingServices)}`, 'npm test'],
+        ? [context.manager.install, context.storagePostgres ? `${context.manager.run} dev` : context.manager.test]
+        : [`${context.manager.install} && ${composeUpCommand(backingServices)}`, context.manager.test],
     // `.env.development`: where `npm run dev` and `npm test` find the services they cannot embed,
     // at the addresses compose.yaml publishes them (and any local install uses).
     localEnvironment: localEnvironmentFor(context, components),

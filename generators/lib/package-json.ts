@@ -33,6 +33,8 @@ export function renderPackageJson(context: TemplateContext, contributions: reado
     description: `The ${context.name} service: ${context.resourcePlural} over HTTP.`,
     type: 'module',
     engines: { node: context.nodeEngines },
+    // Which manager and version the repo installs with (corepack's field, which Yarn reads).
+    ...(context.manager.packageManagerField === '' ? {} : { packageManager: context.manager.packageManagerField }),
     scripts,
     dependencies: sortedRecord(dependencies),
     devDependencies: sortedRecord(devDependencies),

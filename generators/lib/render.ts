@@ -71,7 +71,8 @@ function sectionRuntime(templateDirs: readonly string[]): RuntimeOptions {
     if (paths.length === 0 && options?.fn) return options.fn(context, { data: options.data });
     return paths
       .map((path) => {
-        const text = compile(readFileSync(join(TEMPLATES_ROOT, path), 'utf8'), path)(context, { data: options?.data, ...runtime });
+        const template = compiledTemplates.get(path) ?? compile(readFileSync(join(TEMPLATES_ROOT, path), 'utf8'), path);
+        const text = template(context, { data: options?.data, ...runtime });
         return trimFinalNewline && text.endsWith('\n') ? text.slice(0, -1) : text;
       })
       .join('');
@@ -130,6 +131,7 @@ export interface GenerationRecord {
 export function renderYoRc(record: GenerationRecord): string {
   const choices: Record<string, unknown> = Object.fromEntries(CHOICE_KEYS.map((key) => [key, record.spec[key]]));
   if (record.spec.resources?.length) choices.resources = record.spec.resources;
+  if (record.spec.packageManager !== undefined) choices.packageManager = record.spec.packageManager;
   return `${JSON.stringify({ [GENERATOR_PACKAGE_NAME]: { ...choices, generatorVersion: record.generatorVersion, files: record.files } }, null, 2)}\n`;
 }
 
@@ -189,7 +191,7 @@ export function renderRepo(spec: ServiceSpec, generatorVersion: string = GENERAT
   const owner = new Map<string, string>();
   const components = componentsFor(spec, allComponents);
   const resourceMigrations = new Set<string>();
-  const runtime = sectionRuntime(components.flatMap((component) => component.templateDirs(spec)));
+  const runtime = sectionRuntime(components.flatMap((component) => [...component.templateDirs(spec), ...(component.resourceTemplateDirs?.(spec) ?? [])]));
   for (const component of components) {
     for (const templateDir of component.templateDirs(spec)) renderTemplateDir(templateDir, context, files, owner, runtime);
     for (const resource of spec.resources ?? []) {

@@ -6,7 +6,7 @@
  * Convention: any template folder X (e.g. `storage/postgres`, `messaging/rabbitmq`,
  * `messaging/storage-postgres`, `kubernetes`) may hold `X/sections/<slot>.<ext>.hbs`. That folder
  * is never rendered as files; when X is rendered (it is one of an included component's
- * templateDirs), each file joins the slot named by its file name up to the first dot. A shared
+ * templateDirs or resourceTemplateDirs), each file joins the slot named by its file name up to the first dot. A shared
  * template names a slot:
  *
  *  - `{{> readme-configuration}}` on a line of its own: every contribution, in component order

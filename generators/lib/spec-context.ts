@@ -1,5 +1,6 @@
 import pluralize from 'pluralize';
 import { indefiniteArticle } from './article.js';
+import { packageManagerCommands, type PackageManagerCommands } from './package-manager.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
 import type { ServiceSpec } from './spec.js';
 
@@ -56,6 +57,8 @@ export interface SpecContext extends Readonly<ServiceSpec>, Readonly<ResourceNam
   ciNodeVersions: readonly string[];
   buildTarget: string;
   generatorVersion: string;
+  /** The commands of the repo's package manager (npm unless the spec names pnpm or yarn). */
+  manager: PackageManagerCommands;
   /** Resources added with `microforge add resource` (src/resources/index.ts registers them). */
   addedResources: ResourceNames[];
 }
@@ -135,5 +138,6 @@ export function specContextFor(spec: ServiceSpec, generatorVersion: string): Spe
     devNamespace: `${spec.name.slice(0, 59).replace(/-+$/, '')}-dev`,
     ...GENERATED_SERVICE_RUNTIME,
     generatorVersion,
+    manager: packageManagerCommands(spec.packageManager),
   };
 }

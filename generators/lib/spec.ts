@@ -35,10 +35,16 @@ export interface ServiceSpec {
   storage: Storage;
   /** Resources added with `microforge add resource`, in the order they were added (absent: none). */
   resources?: readonly ResourceSpec[];
+  /**
+   * The package manager the repo installs with, pinned (`pnpm@12.23.0`, `yarn@4.18.1`); absent:
+   * npm. Not asked for: it comes from `--package-manager` or the manager that ran `create`
+   * (package-manager.ts).
+   */
+  packageManager?: string;
 }
 
-/** Keys asked for by `new` (flags, prompts, answers file); resources come from `add resource`. */
-export type ChoiceKey = Exclude<keyof ServiceSpec, 'resources'>;
+/** Keys asked for by `new` (flags, prompts, answers file); resources come from `add resource`, the package manager from how `new` ran. */
+export type ChoiceKey = Exclude<keyof ServiceSpec, 'resources' | 'packageManager'>;
 /** Choices as they arrive from flags, an answers file or prompts: any subset, not yet checked. */
 export type PartialChoices = Partial<Record<ChoiceKey, unknown>>;
 
@@ -318,6 +324,7 @@ export function completeSpec(given: Partial<ServiceSpec>, directoryName: string,
     cache: known.cache as Cache,
     storage: known.storage as Storage,
     ...(given.resources?.length ? { resources: given.resources } : {}),
+    ...(given.packageManager !== undefined ? { packageManager: given.packageManager } : {}),
   };
 }
 

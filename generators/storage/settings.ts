@@ -30,9 +30,9 @@ export function storageSettings(context: SettingsContext): ServiceSetting[] {
     setting({
       name: 'DATABASE_MIGRATE_ON_START',
       schema: { type: 'boolean', default: true },
-      schemaComment: 'Apply pending migrations at start-up; set false when a Kubernetes Job runs `npm run migrate`.',
+      schemaComment: `Apply pending migrations at start-up; set false when a Kubernetes Job runs \`${context.manager.run} migrate\`.`,
       secret: false,
-      description: 'Apply pending migrations at start; set `false` when a Job runs `npm run migrate`',
+      description: `Apply pending migrations at start; set \`false\` when a Job runs \`${context.manager.run} migrate\``,
     }),
     setting({
       name: 'ADMIN_TOKEN',

@@ -2,9 +2,9 @@
  * A newcomer's first hour with the default repo (`microforge new --yes`: PostgreSQL, Redis,
  * at-least-once messaging on RabbitMQ), with the broker and Redis running but no PostgreSQL
  * server and no DATABASE_URL: `npm run dev` runs on the embedded database and loses no queued
- * command, Ctrl-C stops it cleanly, `npm test` passes on the embedded database, and with the
- * broker unreachable `npm test` fails at once naming it. One generated, installed repo serves
- * every test.
+ * command, Ctrl-C stops it cleanly, and with the broker unreachable `npm test` fails at once
+ * naming it. One generated, installed repo serves every test. Its `npm test` on the embedded
+ * database, like every other combination's with storage, is embedded-combinations.test.ts.
  */
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
@@ -81,13 +81,6 @@ describe('the default repo in its first hour', () => {
       .find((line) => line.msg === 'shutdown complete');
     expect(shutdown?.exitCode).toBe(0);
   }, 8 * MINUTES);
-
-  it('passes its own tests on the embedded database', async () => {
-    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: '' }, timeoutMs: 8 * MINUTES });
-    expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test (embedded)', result) }).toEqual({ exitCode: 0, output: '' });
-    expect(result.stdout).toMatch(/^database: embedded PostgreSQL/m);
-    expect(Number(/^ℹ fail (\d+)$/m.exec(result.stdout)?.[1] ?? -1)).toBe(0);
-  }, 9 * MINUTES);
 
   it('with the broker unreachable, `npm test` fails at once, naming the broker, the URL and how to start one', async () => {
     const port = await freePort();

@@ -148,15 +148,6 @@ describe.each(scenarios)('messaging on $broker, $semantics, with postgres', ({ b
     await client.close();
   }, 7 * MINUTES);
 
-  it('passes its own tests on the embedded database too (no DATABASE_URL)', async () => {
-    const client = await openTestBroker(broker, names);
-    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: '', ...client.serviceEnv }, timeoutMs: 6 * MINUTES });
-    expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test (embedded)', result) }).toEqual({ exitCode: 0, output: '' });
-    expect(result.stdout).toMatch(/^database: embedded PostgreSQL/m);
-    expect(Number(/^ℹ fail (\d+)$/m.exec(result.stdout)?.[1] ?? -1)).toBe(0);
-    await client.close();
-  }, 7 * MINUTES);
-
   it(`${semantics}: 1,000 commands with duplicates, a poison message, a rollback and two SIGKILLs`, async () => {
     const database = await createTestDatabase('mq_kill');
     const client = await openTestBroker(broker, names);
