@@ -10,7 +10,7 @@ import type { Component } from '../../generators/lib/component.js';
 import { checkAvailability, checkContradictions, checkGivenChoices, completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
 import { adoptCommand, adoptionHelp } from './adopt-command.js';
-import type { CommandContext } from './new-command.js';
+import type { CommandContext } from './command-context.js';
 import { runRepoUpdate, startRepoCommand } from './repo-update.js';
 import { addResourceCommand } from './resource-command.js';
 import { UPDATE_FLAGS } from './update-arguments.js';

@@ -15,7 +15,7 @@ import { templateContextFor, type TemplateContext } from '../../generators/lib/t
 import { planUpdate } from '../../generators/lib/update-plan.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
 import { usageErrorFromParseArgs } from './arguments.js';
-import type { CommandContext } from './new-command.js';
+import type { CommandContext } from './command-context.js';
 import { loadTerminalAdapter } from './commit-files.js';
 import { applyPlan, describePlan, filesUnder, planAsJson } from './repo-update.js';
 import { UPDATE_FLAGS } from './update-arguments.js';

@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { usageErrorFromParseArgs } from './arguments.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
-import type { CommandContext } from './new-command.js';
+import type { CommandContext } from './command-context.js';
 
 export function auditCommandHelp(): string {
   return [

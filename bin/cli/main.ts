@@ -2,7 +2,7 @@
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import { UsageError } from '../../generators/lib/usage-error.js';
 import { mainHelp } from './help.js';
-import type { CommandContext } from './new-command.js';
+import type { CommandContext } from './command-context.js';
 import { StepFailure } from './post-generate.js';
 import { createReporter } from './reporter.js';
 

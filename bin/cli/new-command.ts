@@ -11,17 +11,10 @@ import { parseNewArguments } from './arguments.js';
 import { newCommandHelp } from './help.js';
 import { nextSteps } from './next-steps.js';
 import { createGitRepository, installDependencies } from './post-generate.js';
+import type { CommandContext } from './command-context.js';
 import type { Reporter } from './reporter.js';
 import { runAppGenerator } from './run-generator.js';
 import { assertUsableTarget, createStagingDirectory, discardStaging, inspectTarget, moveStagedInto } from './target-directory.js';
-
-export interface CommandContext {
-  reporter: Reporter;
-  binary: string;
-  /** Whether a person can answer prompts: both stdin and stdout are terminals. */
-  terminalAttached: boolean;
-  onDebug(enabled: boolean): void;
-}
 
 export async function newCommand(argv: readonly string[], context: CommandContext): Promise<number> {
   const { reporter } = context;

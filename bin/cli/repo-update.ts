@@ -14,7 +14,7 @@ import { planUpdate, type ConflictResolution, type PlannedChange } from '../../g
 import { UsageError } from '../../generators/lib/usage-error.js';
 import { commitFiles, type FileChange } from './commit-files.js';
 import { installDependencies } from './post-generate.js';
-import type { CommandContext } from './new-command.js';
+import type { CommandContext } from './command-context.js';
 import type { Reporter } from './reporter.js';
 import { parseUpdateArguments, type ExtraFlag, type UpdateArguments } from './update-arguments.js';
 

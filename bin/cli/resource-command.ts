@@ -21,7 +21,7 @@ import { resourceNameProblem, type ServiceSpec } from '../../generators/lib/spec
 import { UsageError } from '../../generators/lib/usage-error.js';
 import { readAnswersFile } from './answers-file.js';
 import { loadTerminalAdapter } from './commit-files.js';
-import type { CommandContext } from './new-command.js';
+import type { CommandContext } from './command-context.js';
 import { runRepoUpdate, startRepoCommand } from './repo-update.js';
 import { UPDATE_FLAGS } from './update-arguments.js';
 

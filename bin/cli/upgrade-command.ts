@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DRIFT_EXPLANATION, generatedDrift } from '../../generators/lib/drift.js';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import { renderRepo } from '../../generators/lib/render.js';
-import type { CommandContext } from './new-command.js';
+import type { CommandContext } from './command-context.js';
 import { describePlan, planAsJson, planRepoUpdate, runRepoUpdate, startRepoCommand } from './repo-update.js';
 import { UPDATE_FLAGS } from './update-arguments.js';
 

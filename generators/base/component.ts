@@ -27,7 +27,6 @@ export const component: Component = {
       '@opentelemetry/sdk-trace',
       '@opentelemetry/exporter-trace-otlp-http',
       '@opentelemetry/exporter-trace-otlp-proto',
-      '@opentelemetry/instrumentation-http',
     ),
     devDependencies: pinned('typescript', '@types/node', 'esbuild', '@readme/openapi-parser'),
     scripts: {

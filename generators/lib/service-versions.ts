@@ -30,7 +30,6 @@ export const SERVICE_VERSIONS = {
   '@opentelemetry/sdk-trace': '3.1.0',
   '@opentelemetry/exporter-trace-otlp-http': '0.301.0',
   '@opentelemetry/exporter-trace-otlp-proto': '0.301.0',
-  '@opentelemetry/instrumentation-http': '0.301.0',
   '@opentelemetry/instrumentation-pg': '0.77.0',
   '@opentelemetry/instrumentation-ioredis': '0.72.0',
   // build and test

@@ -46,6 +46,7 @@ const metrics = createMetrics();
 const adapters = createAdapters(config, logger, lifecycle, metrics);
 const app = await buildApp({
   logger,
+  traced: tracing.enabled,
   lifecycle,
   metrics,
 });

@@ -44,6 +44,7 @@ lifecycle.registerCloser({ name: 'event-loop watchdog', close: async () => watch
 const metrics = createMetrics();
 const app = await buildApp({
   logger,
+  traced: tracing.enabled,
   lifecycle,
   metrics,
 });

@@ -1,11 +1,9 @@
-/** The libraries whose calls become spans in this service. */
+/** The libraries whose calls become spans in this service (the HTTP server span comes from Fastify's hooks: server-spans.ts). */
 import type { TracerProvider } from '@opentelemetry/api';
-import { instrumentHttpServer } from './http-server.ts';
 import { instrumentPostgres } from './pg.ts';
 import { instrumentRedis } from './redis.ts';
 
-export function instrumentLibraries(provider: TracerProvider): void {
-  instrumentHttpServer(provider);
-  instrumentPostgres(provider);
-  instrumentRedis(provider);
-}
+export const LIBRARY_INSTRUMENTATIONS: ReadonlyArray<(provider: TracerProvider) => void> = [
+  instrumentPostgres,
+  instrumentRedis,
+];

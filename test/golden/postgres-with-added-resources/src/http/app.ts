@@ -24,9 +24,11 @@ import { probeRoutes } from './probes.ts';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.ts';
 import { serverTimeouts } from './server-timeouts.ts';
 import { validatorCompiler } from './validation.ts';
-import { nameServerSpansByRoute } from '../telemetry/http-route.ts';
+import { traceServerRequests } from '../telemetry/server-spans.ts';
 
 export interface AppDependencies {
+  /** Tracing is on (src/telemetry/): the server span's hooks are registered only then, so they cost nothing otherwise. */
+  traced?: boolean;
   logger: FastifyBaseLogger;
   lifecycle: Lifecycle;
   /** Defaults to a fresh registry. */
@@ -79,7 +81,7 @@ async function serviceRoutes(app: FastifyInstance, deps: AppDependencies): Promi
     done(null, payload);
   });
   registerNotFound(app);
-  nameServerSpansByRoute(app);
+  if (deps.traced) traceServerRequests(app);
   const metrics = deps.metrics ?? createMetrics();
   registerMetrics(app, metrics);
   registerSettingsMetrics(metrics.registry, deps.settings);

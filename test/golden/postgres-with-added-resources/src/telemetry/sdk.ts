@@ -13,7 +13,7 @@ import { OTLPTraceExporter as OtlpProtobufTraceExporter } from '@opentelemetry/e
 import { defaultResource, envDetector, detectResources, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider, type BatchSpanProcessorOptions, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { SERVICE_NAME } from '../config.ts';
-import { instrumentLibraries } from './instrumentations.ts';
+import { LIBRARY_INSTRUMENTATIONS } from './instrumentations.ts';
 import { samplerFromEnv } from './sampler.ts';
 import { TracingConfigError, type Tracing } from './tracing.ts';
 
@@ -58,6 +58,6 @@ export function startTracingSdk(env: Env): Tracing {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
   trace.setGlobalTracerProvider(provider);
-  instrumentLibraries(provider);
+  for (const instrument of LIBRARY_INSTRUMENTATIONS) instrument(provider);
   return { enabled: true, shutdown: () => provider.shutdown() };
 }
