@@ -68,8 +68,10 @@ describe('bench results', () => {
 describe('bench plumbing', () => {
   it('reads a process\'s CPU time from /proc: what it spent busy, nothing while asleep', async () => {
     // Child processes, so the figure is exactly theirs: the test runner's own threads are never idle.
-    const busy = spawn(process.execPath, ['-e', "while (process.cpuUsage().user < 400_000); console.log('done'); setTimeout(() => {}, 10_000);"], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const sleeper = spawn('sleep', ['10']);
+    // Both outlive the test by far (killed in finally): on a loaded machine the busy loop's 400 ms
+    // of CPU took over 10 s of wall time, and a sleeper that had already exited had no /proc entry.
+    const busy = spawn(process.execPath, ['-e', "while (process.cpuUsage().user < 400_000); console.log('done'); setTimeout(() => {}, 300_000);"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const sleeper = spawn('sleep', ['300']);
     try {
       await new Promise((resolve) => busy.stdout.once('data', resolve));
       const spent = processCpuMs(busy.pid);
