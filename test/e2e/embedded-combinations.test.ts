@@ -93,4 +93,31 @@ describe('every combination with storage on the embedded database', () => {
     });
     expect(problems.flat()).toEqual([]);
   }, 75 * MINUTES);
+
+  // The tests run with type stripping, which never type-checks: a repo whose own tests pass can
+  // still fail its CI's `npm run typecheck` (a template comparing two different literals did).
+  it('each one typechecks, also after adding two resources with every field type', async () => {
+    expect(repos.size).toBe(combinations.length);
+    const problems = await mapWithConcurrency([...repos], CONCURRENCY, async ([which, repo]) => {
+      const found: string[] = [];
+      const typecheck = async (stage: string) => {
+        const result = await npmWithServiceNode(repo, ['run', 'typecheck'], { timeoutMs: 5 * MINUTES });
+        if (result.exitCode !== 0) found.push(describeRun(`npm run typecheck (${which}, ${stage})`, result));
+      };
+      await typecheck('as generated');
+      for (const [name, fields] of RESOURCES) {
+        const added = await runCli(['add', 'resource', name, ...fields.flatMap((field) => ['--field', field]), '--skip-install'], { cwd: repo });
+        if (added.exitCode !== 0) found.push(describeRun(`microforge add resource ${name} (${which})`, added));
+      }
+      await typecheck('with two added resources');
+      return found;
+    });
+    expect(problems.flat()).toEqual([]);
+  }, 20 * MINUTES);
 });
+
+/** Two resources covering every field type, optional and required. */
+const RESOURCES: ReadonlyArray<[string, string[]]> = [
+  ['order', ['title:string', 'amount:number', 'due:timestamp?', 'paid:boolean']],
+  ['order-line', ['sku:string', 'qty:integer', 'ref:uuid?', 'note:text?']],
+];
