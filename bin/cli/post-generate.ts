@@ -21,9 +21,13 @@ export async function installDependencies(directory: string, reporter: Reporter,
     // The manager's own progress goes to the user's terminal; in CI it is quiet and only problems show.
     stdout: reporter.interactiveOutput ? 'inherit' : 'pipe',
     stderr: 'inherit',
-    env: { npm_config_loglevel: reporter.interactiveOutput ? 'notice' : 'error' },
+    // This install writes the lockfile the repo starts with, so it may not be an immutable one:
+    // Yarn makes every install immutable when CI is set, and then refuses to create yarn.lock.
+    env: { npm_config_loglevel: reporter.interactiveOutput ? 'notice' : 'error', YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' },
   });
   if (result.exitCode !== 0) {
+    // Quiet output was held back; the manager's own account of the failure is what to act on.
+    if (!reporter.interactiveOutput && typeof result.stdout === 'string' && result.stdout.trim() !== '') process.stderr.write(`${result.stdout.trimEnd()}\n`);
     const cause = (result as { code?: string }).code === 'ENOENT' ? `${manager.id} is not on PATH` : `${manager.install} failed with exit code ${result.exitCode ?? result.signal}`;
     throw new StepFailure(`${cause}; the repo is complete, run ${manager.install} in ${directory} once the problem is fixed`);
   }
