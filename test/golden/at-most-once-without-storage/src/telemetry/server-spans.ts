@@ -6,7 +6,7 @@
  * nothing about a request. Hooks rather than @opentelemetry/instrumentation-http, which wraps
  * every emitter of every request and cost about as much CPU as the traced request itself.
  */
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 const UNTRACED_ROUTES = new Set(['/metrics']);
@@ -22,10 +22,10 @@ declare module 'fastify' {
   }
 }
 
-function startServerSpan(request: FastifyRequest, route: string): ServerTrace {
+function startServerSpan(tracer: Tracer, request: FastifyRequest, route: string): ServerTrace {
   const parent = propagation.extract(ROOT_CONTEXT, request.headers);
   const query = request.url.indexOf('?');
-  const span = trace.getTracer('http-server').startSpan(
+  const span = tracer.startSpan(
     `${request.method} ${route}`,
     {
       kind: SpanKind.SERVER,
@@ -57,11 +57,13 @@ function endServerSpan(serverTrace: ServerTrace, statusCode: number | undefined)
 
 /** Registers the server span's hooks; call only when tracing is on (each hook costs a little on every request). */
 export function traceServerRequests(app: FastifyInstance): void {
+  // Looked up once: the provider is registered before the app is built (main.ts), not per request.
+  const tracer = trace.getTracer('http-server');
   app.decorateRequest('serverTrace', null);
   app.addHook('onRequest', (request, _reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     if (UNTRACED_ROUTES.has(route)) return done();
-    request.serverTrace = startServerSpan(request, route);
+    request.serverTrace = startServerSpan(tracer, request, route);
     // The rest of the request's lifecycle, and every promise it starts, runs in the span's context.
     context.with(request.serverTrace.context, done);
   });
