@@ -82,7 +82,18 @@ const HOSTILE_BODIES: ReadonlyArray<readonly [string, string]> = [
 
 const uuid = randomUUID();
 /** Values for a path parameter that is an id. */
-const ODD_IDS = [uuid, uuid.toUpperCase(), `urn:uuid:${uuid}`, ['{', uuid, '}'].join(''), 'not-a-uuid', '%00', encodeURIComponent('名前😀'), '0', 'a'.repeat(5_000), encodeURIComponent("' or 1=1 --")];
+const ODD_IDS = [
+  uuid,
+  uuid.toUpperCase(),
+  `urn:uuid:${uuid}`,
+  ['{', uuid, '}'].join(''),
+  'not-a-uuid',
+  '%00',
+  encodeURIComponent('名前😀'),
+  '0',
+  'a'.repeat(5_000),
+  encodeURIComponent("' or 1=1 --"),
+];
 
 interface Route {
   method: string;
@@ -186,12 +197,28 @@ describe('every route against hostile input', { skip: fuzzSkip }, () => {
         }
       }
       // Odd headers a client controls.
-      for (const [name, value] of [['if-match', 'W/"x", *, "1e400"'], ['if-match', '"Infinity"'], ['idempotency-key', `urn:uuid:${randomUUID()}`], ['idempotency-key', 'x'.repeat(300)], ['if-none-match', '"-1"']] as const) {
+      for (const [name, value] of [
+        ['if-match', 'W/"x", *, "1e400"'],
+        ['if-match', '"Infinity"'],
+        ['idempotency-key', `urn:uuid:${randomUUID()}`],
+        ['idempotency-key', 'x'.repeat(300)],
+        ['if-none-match', '"-1"'],
+      ] as const) {
         const { url, headers } = await requestFor(route);
         await send(route, url, takesBody ? JSON.stringify(valid ?? {}) : undefined, { ...headers, [name]: value }, `header ${name}: ${value.slice(0, 40)}`);
       }
       // Odd query strings.
-      for (const query of ['limit=Infinity', 'limit=1e400', 'limit=-Infinity', 'offset=Infinity', 'offset=-1e400', 'limit=-1', 'offset=%00', 'limit=5&limit=6', 'unknown=1']) {
+      for (const query of [
+        'limit=Infinity',
+        'limit=1e400',
+        'limit=-Infinity',
+        'offset=Infinity',
+        'offset=-1e400',
+        'limit=-1',
+        'offset=%00',
+        'limit=5&limit=6',
+        'unknown=1',
+      ]) {
         const { url, headers } = await requestFor(route);
         await send(route, `${url}?${query}`, takesBody ? JSON.stringify(valid ?? {}) : undefined, headers, `query ${query}`);
       }
@@ -201,13 +228,20 @@ describe('every route against hostile input', { skip: fuzzSkip }, () => {
         await send(route, url, body, headers, `a body that is ${label}`);
       }
       if (valid === undefined) {
-        failures.push(`${route.method} ${route.path} takes a body but no valid example could be built from its schema: add one to validBodies in test/http/fuzz-target.ts so it is fuzzed`);
+        failures.push(
+          `${route.method} ${route.path} takes a body but no valid example could be built from its schema: add one to validBodies in test/http/fuzz-target.ts so it is fuzzed`,
+        );
         continue;
       }
       for (const property of [...Object.keys(valid), 'unknownProperty']) {
         for (const [label, value] of HOSTILE_VALUES) {
           const { url, headers } = await requestFor(route);
-          const members = [...Object.entries(valid).filter(([key]) => key !== property).map(([key, v]) => `${JSON.stringify(key)}:${JSON.stringify(v)}`), `${JSON.stringify(property)}:${value}`];
+          const members = [
+            ...Object.entries(valid)
+              .filter(([key]) => key !== property)
+              .map(([key, v]) => `${JSON.stringify(key)}:${JSON.stringify(v)}`),
+            `${JSON.stringify(property)}:${value}`,
+          ];
           const payload = ['{', members.join(','), '}'].join('');
           await send(route, url, payload, headers, `${property} = ${label}`);
         }

@@ -26,7 +26,7 @@ function capturingLogger(): { logger: ReturnType<typeof pino>; lines: Array<Reco
 describe('the HTTP server span', () => {
   beforeEach(() => tracing.spans.reset());
 
-  it('continues the caller\'s traceparent, named by route, and the request\'s log line carries its ids', async () => {
+  it("continues the caller's traceparent, named by route, and the request's log line carries its ids", async () => {
     const { logger, lines } = capturingLogger();
     const app = await testApp({ traced: true, logger });
     const response = await app.inject({ method: 'GET', url: '/no/such/route?x=1', headers: { traceparent } });

@@ -32,8 +32,7 @@ if (url !== undefined && url !== '') {
   // Read by test/helpers.ts (needsRealPostgres) to skip, with the reason, what only a real server shows.
   env['TEST_DATABASE_EMBEDDED'] = '1';
   process.stdout.write(
-    `database: embedded PostgreSQL (PGlite, in memory, started in ${Math.round(performance.now() - started)} ms); ` +
-      'set DATABASE_URL to test against a real server\n',
+    `database: embedded PostgreSQL (PGlite, in memory, started in ${Math.round(performance.now() - started)} ms); ` + 'set DATABASE_URL to test against a real server\n',
   );
 }
 

@@ -55,8 +55,6 @@ export class EventLoopWatchdog {
   }
 
   stallReason(): string | undefined {
-    return this.#stalledForMs === undefined
-      ? undefined
-      : `event loop stalled for ${this.#stalledForMs} ms (threshold ${this.stallMs} ms)`;
+    return this.#stalledForMs === undefined ? undefined : `event loop stalled for ${this.#stalledForMs} ms (threshold ${this.stallMs} ms)`;
   }
 }

@@ -59,7 +59,10 @@ describe('main', () => {
 
     let started = false;
     for (let attempt = 0; attempt < 100 && !started; attempt++) {
-      started = await fetch(`${base}/startupz`).then((response) => response.ok, () => false);
+      started = await fetch(`${base}/startupz`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (!started) await sleep(100);
     }
     assert.ok(started, `the service did not start: ${JSON.stringify(service.output())}`);

@@ -170,8 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sources.set(key, 'environment');
   }
 
-  const describe = (key: string): string =>
-    sources.get(key) === 'file' ? `${key} (from CONFIG_FILE ${configFile})` : key;
+  const describe = (key: string): string => (sources.get(key) === 'file' ? `${key} (from CONFIG_FILE ${configFile})` : key);
 
   const unknown = Object.keys(raw).filter((key) => !(key in ConfigSchema.properties));
   if (unknown.length > 0) {

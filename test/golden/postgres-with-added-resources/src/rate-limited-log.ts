@@ -11,7 +11,7 @@ export function rateLimitedLog(logger: Pick<Logger, 'warn'>, intervalMs: number,
   const last = new Map<string, { at: number; suppressed: number }>();
   return (error, message) => {
     const code = (error as { code?: unknown } | undefined)?.code;
-    const key = `${message}\u0000${typeof code === 'string' ? code : (error as Error | undefined)?.message ?? ''}`;
+    const key = `${message}\u0000${typeof code === 'string' ? code : ((error as Error | undefined)?.message ?? '')}`;
     const seen = last.get(key);
     const at = now();
     if (seen && at - seen.at < intervalMs) {

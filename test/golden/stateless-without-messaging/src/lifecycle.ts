@@ -121,9 +121,7 @@ export class Lifecycle {
   }
 
   startup(): ProbeResult {
-    return this.#startedOnce
-      ? { ok: true, phase: this.#phase }
-      : { ok: false, phase: this.#phase, reason: 'start-up has not finished' };
+    return this.#startedOnce ? { ok: true, phase: this.#phase } : { ok: false, phase: this.#phase, reason: 'start-up has not finished' };
   }
 
   /** The process itself only: never a dependency, so a database outage does not restart pods. */
@@ -144,9 +142,7 @@ export class Lifecycle {
     if (phase !== 'started') return { ok: false, phase, reason: 'shutting down', checks: [] };
     const checks = await Promise.all(this.#checks.map((check) => this.#run(check)));
     const failed = checks.filter((check) => !check.ok && check.gatesReadiness).map((check) => check.name);
-    return failed.length === 0
-      ? { ok: true, phase, checks }
-      : { ok: false, phase, reason: `dependency check failed: ${failed.join(', ')}`, checks };
+    return failed.length === 0 ? { ok: true, phase, checks } : { ok: false, phase, reason: `dependency check failed: ${failed.join(', ')}`, checks };
   }
 
   /** Closes every registered resource, newest first; one failure does not stop the others. */

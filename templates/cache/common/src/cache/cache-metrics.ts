@@ -35,7 +35,12 @@ function registeredCacheMetrics(registry: Registry): CacheMetrics {
   const registers = [registry];
   return {
     hits: new Counter({ name: 'cache_hits_total', help: 'Reads answered from the cache', labelNames: ['resource', 'entry'] as const, registers }),
-    misses: new Counter({ name: 'cache_misses_total', help: 'Reads the cache did not hold, answered from the database', labelNames: ['resource', 'entry'] as const, registers }),
+    misses: new Counter({
+      name: 'cache_misses_total',
+      help: 'Reads the cache did not hold, answered from the database',
+      labelNames: ['resource', 'entry'] as const,
+      registers,
+    }),
     invalidations: new Counter({
       name: 'cache_invalidations_total',
       help: 'Entries dropped after a committed write, by what reported the write',

@@ -40,8 +40,14 @@ describe('the Redis connection of the read caches', () => {
     const second = recordingLifecycle();
     backendsOf(second.lifecycle, 'svc:items:v1:');
     try {
-      assert.deepEqual(first.closers.map((closer) => closer.name), ['redis']);
-      assert.deepEqual(second.closers.map((closer) => closer.name), ['redis']);
+      assert.deepEqual(
+        first.closers.map((closer) => closer.name),
+        ['redis'],
+      );
+      assert.deepEqual(
+        second.closers.map((closer) => closer.name),
+        ['redis'],
+      );
     } finally {
       await Promise.all([...first.closers, ...second.closers].map((closer) => closer.close()));
     }

@@ -14,13 +14,7 @@
  *   had been pulled but not yet acknowledged: the server redelivers that, and it is dropped
  *   (never handed to the handler a second time) and logged as lost.
  */
-import {
-  connect as connectNats,
-  headers as natsHeaders,
-  nanos,
-  type MsgHdrs,
-  type NatsConnection,
-} from '@nats-io/transport-node';
+import { connect as connectNats, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -40,16 +34,7 @@ import {
 } from '@nats-io/jetstream';
 import { unreachableWarning, type Logger } from '../logger.ts';
 import { currentTraceCarrier, traceHeadersOf } from '../telemetry/messaging.ts';
-import type {
-  Broker,
-  ConsumerProgress,
-  Delivery,
-  DeliveryHandler,
-  DeliverySemantics,
-  OutboundCommand,
-  OutboundMessage,
-  Outcome,
-} from './broker.ts';
+import type { Broker, ConsumerProgress, Delivery, DeliveryHandler, DeliverySemantics, OutboundCommand, OutboundMessage, Outcome } from './broker.ts';
 
 export interface NatsBrokerOptions {
   /** nats://host:port; may carry credentials, so it is never logged. */
@@ -226,10 +211,7 @@ export class NatsBroker implements Broker {
     if (this.#consumeFailure !== undefined) throw new Error(`the NATS consumer stopped: ${this.#consumeFailure}`);
     // One round trip each to the JetStream API: consuming and publishing both work right now.
     const [consumer] = await abortable(
-      Promise.all([
-        topology.jsm.consumers.info(this.#names.commandsStream, this.#names.consumer),
-        topology.jsm.streams.info(this.#names.eventsStream),
-      ]),
+      Promise.all([topology.jsm.consumers.info(this.#names.commandsStream, this.#names.consumer), topology.jsm.streams.info(this.#names.eventsStream)]),
       signal,
     );
     this.#setWaiting(consumer.num_pending);
@@ -486,13 +468,16 @@ export class NatsBroker implements Broker {
     delivery.stillHolding = () => {
       keepAliveUntil = Date.now() + MAX_HANDLING_MS;
     };
-    const keepAlive = setInterval(() => {
-      if (Date.now() < keepAliveUntil) settleQuietly(() => msg.working(), log);
-      else {
-        clearInterval(keepAlive);
-        log.warn({ afterMs: MAX_HANDLING_MS }, 'the handler is still running; the message will be redelivered');
-      }
-    }, Math.max(100, this.#ackWaitMs / 3));
+    const keepAlive = setInterval(
+      () => {
+        if (Date.now() < keepAliveUntil) settleQuietly(() => msg.working(), log);
+        else {
+          clearInterval(keepAlive);
+          log.warn({ afterMs: MAX_HANDLING_MS }, 'the handler is still running; the message will be redelivered');
+        }
+      },
+      Math.max(100, this.#ackWaitMs / 3),
+    );
     let outcome: Outcome;
     try {
       outcome = await handler(delivery);

@@ -63,11 +63,13 @@ describe('outbox relay under faults', { skip: needsRealPostgres('sessions of the
     while (published.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
 
     // The broker is "frozen": nothing of this pool may sit in a transaction meanwhile.
-    const sessions = await schema.pool.query<{ pid: number; state: string | null }>(
-      'select pid, state from pg_stat_activity where application_name = $1',
-      [applicationName],
+    const sessions = await schema.pool.query<{ pid: number; state: string | null }>('select pid, state from pg_stat_activity where application_name = $1', [
+      applicationName,
+    ]);
+    assert.deepEqual(
+      sessions.rows.filter((row) => (row.state ?? '').startsWith('idle in transaction')),
+      [],
     );
-    assert.deepEqual(sessions.rows.filter((row) => (row.state ?? '').startsWith('idle in transaction')), []);
     // A failover kills every session of the pool: the process lives on.
     for (const { pid } of sessions.rows) await schema.pool.query('select pg_terminate_backend($1)', [pid]);
     await new Promise((resolve) => setTimeout(resolve, 100));

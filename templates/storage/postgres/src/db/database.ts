@@ -79,11 +79,9 @@ async function loadEmbedded(): Promise<typeof import('./embedded.ts')> {
     return await import('./embedded.ts');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
-      throw new Error(
-        'the embedded database needs the devDependency @electric-sql/pglite ' +
-          '(run npm install), or set DATABASE_URL to a PostgreSQL server',
-        { cause: error },
-      );
+      throw new Error('the embedded database needs the devDependency @electric-sql/pglite ' + '(run npm install), or set DATABASE_URL to a PostgreSQL server', {
+        cause: error,
+      });
     }
     throw error;
   }

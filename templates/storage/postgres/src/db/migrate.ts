@@ -71,9 +71,7 @@ export async function runMigrations(options: MigrationOptions): Promise<string[]
       applied_at timestamptz not null default now()
     )`);
     const applied = new Map(
-      (await client.query<{ version: string; checksum: string }>(`select version, checksum from ${table}`)).rows.map(
-        (row) => [row.version, row.checksum],
-      ),
+      (await client.query<{ version: string; checksum: string }>(`select version, checksum from ${table}`)).rows.map((row) => [row.version, row.checksum]),
     );
     const done: string[] = [];
     for (const migration of migrations) {
@@ -87,11 +85,7 @@ export async function runMigrations(options: MigrationOptions): Promise<string[]
       await client.query('begin');
       try {
         await client.query(migration.sql);
-        await client.query(`insert into ${table} (version, file, checksum) values ($1, $2, $3)`, [
-          migration.version,
-          migration.file,
-          migration.checksum,
-        ]);
+        await client.query(`insert into ${table} (version, file, checksum) values ($1, $2, $3)`, [migration.version, migration.file, migration.checksum]);
         await client.query('commit');
       } catch (error) {
         await client.query('rollback');

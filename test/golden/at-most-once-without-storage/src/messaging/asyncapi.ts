@@ -33,7 +33,7 @@ const envelope = (type: string, data: TSchema) => ({
 
 const TRACE_HEADERS = {
   type: 'object',
-  description: 'W3C trace context: the consumer continues the sender\'s trace',
+  description: "W3C trace context: the consumer continues the sender's trace",
   properties: { traceparent: { type: 'string' }, tracestate: { type: 'string' } },
 };
 

@@ -93,9 +93,7 @@ export class RabbitmqBroker implements Broker {
     const channel = this.#publishChannel;
     if (!channel) throw new Error('RabbitMQ is not connected');
     const body = Buffer.from(JSON.stringify({ id: message.id, type: message.type, data: message.data }), 'utf8');
-    await this.#confirmed((done) =>
-      channel.publish(exchange, routingKey, body, this.#properties(message.id, message.type, message.traceContext), done),
-    );
+    await this.#confirmed((done) => channel.publish(exchange, routingKey, body, this.#properties(message.id, message.type, message.traceContext), done));
   }
 
   async ready(_signal: AbortSignal): Promise<void> {

@@ -72,7 +72,7 @@ describe('rabbitmq broker, at-most-once', () => {
     await broker.ready(AbortSignal.timeout(1000));
   });
 
-  it('delivers a command with its id and the sender\'s trace context', async () => {
+  it("delivers a command with its id and the sender's trace context", async () => {
     const id = randomUUID();
     await client.send({ ...command(id), traceparent: traceparentOf(id) });
     const [delivery] = await eventually('the delivery', () => (deliveriesOf(id).length > 0 ? deliveriesOf(id) : undefined));

@@ -121,7 +121,10 @@ export class InvalidationListener {
       client.removeAllListeners('end');
       client.on('error', () => undefined);
       await client.end().catch(() => undefined);
-      this.#options.logger.warn({ err: error, channels: this.#channelNames }, 'cache invalidation listener cannot connect; retrying (the TTL bounds staleness meanwhile)');
+      this.#options.logger.warn(
+        { err: error, channels: this.#channelNames },
+        'cache invalidation listener cannot connect; retrying (the TTL bounds staleness meanwhile)',
+      );
       this.#scheduleReconnect();
       return;
     }
@@ -135,7 +138,9 @@ export class InvalidationListener {
     if (this.#everConnected) {
       this.#options.logger.info({ channels: this.#channelNames }, 'cache invalidation listener reconnected; dropping the caches (notifications may have been missed)');
       await Promise.all(
-        [...this.#channels.values()].map((subscription) => subscription.onResync().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'cache resync failed'))),
+        [...this.#channels.values()].map((subscription) =>
+          subscription.onResync().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'cache resync failed')),
+        ),
       );
     } else {
       this.#options.logger.info({ channels: this.#channelNames }, 'cache invalidation listener connected');
@@ -148,7 +153,10 @@ export class InvalidationListener {
     this.#client = undefined;
     this.#everConnected = true;
     this.#options.metrics.listenerConnected.set(0);
-    this.#options.logger.warn({ err: error, channels: this.#channelNames }, 'cache invalidation listener lost its connection; reconnecting (the TTL bounds staleness meanwhile)');
+    this.#options.logger.warn(
+      { err: error, channels: this.#channelNames },
+      'cache invalidation listener lost its connection; reconnecting (the TTL bounds staleness meanwhile)',
+    );
     client.removeAllListeners('end');
     client.on('error', () => undefined);
     client.end().catch(() => undefined);

@@ -330,7 +330,7 @@ class SessionServer implements EmbeddedServer {
     const output = Buffer.concat(chunks);
     const kept: Buffer[] = [];
     let status: string | undefined;
-    for (let offset = 0; offset + 5 <= output.length; ) {
+    for (let offset = 0; offset + 5 <= output.length;) {
       const end = offset + 1 + output.readInt32BE(offset + 1);
       const backendMessage = output.subarray(offset, end);
       if (backendMessage[0] === TYPE.readyForQuery) status = String.fromCharCode(backendMessage[5]!);

@@ -34,7 +34,15 @@ export interface Messaging {
  * command unapplied until writes resume; src/messaging/consumer.ts). `outbox` is signalled by the
  * added resources' transactions that wrote to the outbox.
  */
-export function createMessaging(config: Config, logger: Logger, lifecycle: Lifecycle, metrics: Metrics, pool: pg.Pool, settings: SettingsView, outbox: OutboxSignal): Messaging {
+export function createMessaging(
+  config: Config,
+  logger: Logger,
+  lifecycle: Lifecycle,
+  metrics: Metrics,
+  pool: pg.Pool,
+  settings: SettingsView,
+  outbox: OutboxSignal,
+): Messaging {
   const { messaging } = config;
   const broker = createBroker({
     url: messaging.url,

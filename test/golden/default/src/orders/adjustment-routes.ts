@@ -26,10 +26,7 @@ const PREFIX = '/orders';
 /** How long clients should wait before polling the status URL again. */
 const RETRY_AFTER_SECONDS = 1;
 
-const AdjustmentInput = Type.Object(
-  { delta: Type.Integer({ minimum: -1_000_000, maximum: 1_000_000 }) },
-  { additionalProperties: false },
-);
+const AdjustmentInput = Type.Object({ delta: Type.Integer({ minimum: -1_000_000, maximum: 1_000_000 }) }, { additionalProperties: false });
 
 const AdjustmentJson = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -93,11 +90,7 @@ export const orderAdjustmentRoutes: FastifyPluginAsyncTypebox<OrderAdjustmentRou
         case 'key_reused':
           throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different adjustment');
         case 'accepted':
-          return reply
-            .code(202)
-            .header('location', statusUrl(result.adjustment))
-            .header('retry-after', String(RETRY_AFTER_SECONDS))
-            .send(toJson(result.adjustment));
+          return reply.code(202).header('location', statusUrl(result.adjustment)).header('retry-after', String(RETRY_AFTER_SECONDS)).send(toJson(result.adjustment));
       }
     },
   );

@@ -170,14 +170,17 @@ describe('cached order store (redis)', { skip: needsRealPostgres('NOTIFY between
     const listening = await replica('reconnect');
     const created = await new PgOrderStore(pool).create({ name: 'reconnect', quantity: 1 });
     await listening.cache.store.get(created.id);
-    const terminated = await pool.query(
-      'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = $1',
-      [`${SERVICE_NAME} cache invalidation`],
-    );
+    const terminated = await pool.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = $1', [
+      `${SERVICE_NAME} cache invalidation`,
+    ]);
     assert.ok((terminated.rowCount ?? 0) >= 1, 'the listeners were found');
     // Likely sent while the listener is away, so its NOTIFY is lost: only the resync can help.
     await pool.query('update "orders" set quantity = 2, version = version + 1 where id = $1', [created.id]);
-    await eventually('the resync', async () => ((await counter(listening, 'cache_invalidations_total')) >= 1 && (await listening.cache.store.get(created.id))?.quantity === 2 ? true : undefined), 5_000);
+    await eventually(
+      'the resync',
+      async () => ((await counter(listening, 'cache_invalidations_total')) >= 1 && (await listening.cache.store.get(created.id))?.quantity === 2 ? true : undefined),
+      5_000,
+    );
     await eventually('the listener to be back', async () => ((await counter(listening, 'cache_invalidation_listener_connected')) === 1 ? true : undefined), 5_000);
   });
 

@@ -64,7 +64,10 @@ describe('embedded database', () => {
 
     let ready = false;
     for (let attempt = 0; attempt < 300 && !ready; attempt++) {
-      ready = await fetch(`${base}/readyz`).then((response) => response.ok, () => false);
+      ready = await fetch(`${base}/readyz`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (!ready) await sleep(100);
     }
     assert.ok(ready, `the service did not become ready: ${output}`);
@@ -100,8 +103,14 @@ describe('embedded database', () => {
     child.kill('SIGTERM');
     const [code] = await exited;
     assert.equal(code, 0, output);
-    const lines = output.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number });
-    assert.ok(lines.some((line) => line.msg.startsWith('DATABASE_URL is not set: using an embedded PostgreSQL')), 'says so in the log');
+    const lines = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; level: number });
+    assert.ok(
+      lines.some((line) => line.msg.startsWith('DATABASE_URL is not set: using an embedded PostgreSQL')),
+      'says so in the log',
+    );
   });
 
   it('gives each connection the session for a whole unit of work, as separate sessions would', async () => {

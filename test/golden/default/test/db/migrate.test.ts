@@ -41,9 +41,7 @@ describe('runMigrations', () => {
   // there only one process can open the data, so concurrent runners cannot happen.
   it('applies each migration exactly once when several runners start together', { skip: needsRealPostgres('advisory locks between runners') }, async () => {
     const dir = migrationsDir(first);
-    const runs = await Promise.all(
-      Array.from({ length: 5 }, () => runMigrations({ pool, logger: silentLogger, dir, table: historyTable, lockKey })),
-    );
+    const runs = await Promise.all(Array.from({ length: 5 }, () => runMigrations({ pool, logger: silentLogger, dir, table: historyTable, lockKey })));
     assert.deepEqual(runs.flat().sort(), ['0001_create.sql', '0002_seed.sql'], 'every file applied by exactly one runner');
     const seeded = await pool.query(`select note from ${dataTable}`);
     assert.deepEqual(seeded.rows, [{ note: 'seeded' }]);
@@ -80,10 +78,7 @@ describe('runMigrations', () => {
 
   it('refuses to run when an applied migration was changed', async () => {
     const dir = migrationsDir({ ...first, '0002_seed.sql': `insert into ${dataTable} (note) values ('edited');` });
-    await assert.rejects(
-      runMigrations({ pool, logger: silentLogger, dir, table: historyTable, lockKey }),
-      /migration 0002_seed\.sql was changed after it was applied/,
-    );
+    await assert.rejects(runMigrations({ pool, logger: silentLogger, dir, table: historyTable, lockKey }), /migration 0002_seed\.sql was changed after it was applied/);
   });
 
   it('rejects badly named migration files', async () => {

@@ -48,7 +48,10 @@ describe('requests while the database is unavailable', () => {
     return testApp({ logger, orders: new PgOrderStore(pool) });
   }
 
-  for (const [fault, port] of [['refused', () => refusedPort], ['frozen', () => frozenPort]] as const) {
+  for (const [fault, port] of [
+    ['refused', () => refusedPort],
+    ['frozen', () => frozenPort],
+  ] as const) {
     it(`answers 503 with Retry-After when the database is ${fault}, within the connect timeout, and logs it once per distinct error`, async () => {
       const lines: string[] = [];
       const app = await appOn(port(), lines);

@@ -49,7 +49,13 @@ describe('/orders/:id/adjustments', () => {
     await pool?.end();
   });
 
-  const context = (messageId: string, finalAttempt = false): CommandContext => ({ messageId, deliveryCount: 1, finalAttempt, logger: silentLogger, alreadyApplied: () => undefined });
+  const context = (messageId: string, finalAttempt = false): CommandContext => ({
+    messageId,
+    deliveryCount: 1,
+    finalAttempt,
+    logger: silentLogger,
+    alreadyApplied: () => undefined,
+  });
 
   async function create(quantity: number): Promise<{ id: string; etag: string }> {
     const response = await app.inject({ method: 'POST', url: '/orders', headers: json, payload: { name: 'n', quantity } });

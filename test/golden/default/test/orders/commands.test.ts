@@ -78,7 +78,10 @@ describe('order commands', () => {
     await adjust.handle({ orderId: id, delta: 3 }, context(randomUUID()));
     const row = await pool.query('select quantity, version, deleted_at is not null as deleted from "orders" where id = $1', [id]);
     assert.deepEqual(row.rows, [{ quantity: 4, version: 2, deleted: true }]);
-    assert.deepEqual((await eventsFor(id)).map((event) => event.data.delta), [4]);
+    assert.deepEqual(
+      (await eventsFor(id)).map((event) => event.data.delta),
+      [4],
+    );
   });
 
   it('rolls everything back, inbox and event included, when the change is refused', async () => {
@@ -92,7 +95,7 @@ describe('order commands', () => {
     assert.equal((await pool.query('select 1 from inbox where message_id = $1', [messageId])).rowCount, 0);
   });
 
-  it('the outbox relay deletes events only once the broker confirmed them, and publishes them in the writer\'s trace', async () => {
+  it("the outbox relay deletes events only once the broker confirmed them, and publishes them in the writer's trace", async () => {
     const id = randomUUID();
     const { adjust } = handlers();
     const writer = await tracing.tracer.startActiveSpan('process', async (span) => {

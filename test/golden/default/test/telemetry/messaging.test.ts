@@ -17,7 +17,7 @@ const delivery = (traceContext: Record<string, string>): Delivery => ({
 describe('traceDeliveries', () => {
   beforeEach(() => tracing.spans.reset());
 
-  it('handles each delivery in a CONSUMER span that continues the sender\'s trace', async () => {
+  it("handles each delivery in a CONSUMER span that continues the sender's trace", async () => {
     let activeDuringHandling: string | undefined;
     const handler = traceDeliveries(
       async (): Promise<Outcome> => {

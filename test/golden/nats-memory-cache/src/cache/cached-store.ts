@@ -27,8 +27,7 @@ export interface CacheCodec<V> {
   decode(text: string): V;
 }
 
-const reviveDates = (key: string, value: unknown): unknown =>
-  key.endsWith('At') && typeof value === 'string' ? new Date(value) : value;
+const reviveDates = (key: string, value: unknown): unknown => (key.endsWith('At') && typeof value === 'string' ? new Date(value) : value);
 
 export const orderCodec: CacheCodec<Order> = {
   encode: (value) => JSON.stringify(value),

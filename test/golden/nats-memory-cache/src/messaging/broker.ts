@@ -29,9 +29,7 @@ export interface Delivery {
 /** What the consumer decided; at-least-once adapters settle the delivery accordingly. */
 export type Outcome =
   /** duplicate: the command was applied before (its id is in the inbox); acknowledged all the same. */
-  | { kind: 'ack'; duplicate?: true }
-  | { kind: 'retry'; reason: string; delayMs: number }
-  | { kind: 'dead-letter'; reason: string };
+  { kind: 'ack'; duplicate?: true } | { kind: 'retry'; reason: string; delayMs: number } | { kind: 'dead-letter'; reason: string };
 
 export type DeliveryHandler = (delivery: Delivery) => Promise<Outcome>;
 

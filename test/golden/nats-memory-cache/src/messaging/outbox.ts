@@ -202,11 +202,7 @@ export class OutboxRelay {
       if (published >= this.#options.batchSize) continue;
       // After a commit, wait a moment so the events of concurrent commits go out as one batch.
       const delayMs =
-        this.#failures > 0
-          ? Math.min(MAX_RELAY_BACKOFF_MS, this.#options.pollMs * 2 ** this.#failures)
-          : this.#notified
-            ? COALESCE_MS
-            : this.#options.pollMs;
+        this.#failures > 0 ? Math.min(MAX_RELAY_BACKOFF_MS, this.#options.pollMs * 2 ** this.#failures) : this.#notified ? COALESCE_MS : this.#options.pollMs;
       await new Promise<void>((resolve) => {
         let timer = setTimeout(resolve, delayMs);
         this.#wake = () => {
@@ -233,9 +229,7 @@ export class OutboxRelay {
     this.#lastPruneAt = Date.now();
     const { pool, inboxRetentionHours = 24 * 7, commandStatusRetentionHours = 24 * 7 } = this.#options;
     await pool.query(`delete from inbox where received_at < now() - make_interval(hours => $1)`, [inboxRetentionHours]);
-    await pool.query(`delete from command_status where status <> 'pending' and updated_at < now() - make_interval(hours => $1)`, [
-      commandStatusRetentionHours,
-    ]);
+    await pool.query(`delete from command_status where status <> 'pending' and updated_at < now() - make_interval(hours => $1)`, [commandStatusRetentionHours]);
   }
 }
 

@@ -157,10 +157,10 @@ async function adjustAtVersion(pool: pg.Pool, data: Adjust & { expectedVersion: 
     }
     if (verdict.kind !== 'apply') {
       const reason = verdict.kind === 'wait' ? `gave up waiting: ${verdict.reason}` : verdict.reason;
-      const recorded = await client.query(
-        `update command_status set status = 'failed', error = $2, updated_at = now() where id = $1 and status = 'pending'`,
-        [context.messageId, reason],
-      );
+      const recorded = await client.query(`update command_status set status = 'failed', error = $2, updated_at = now() where id = $1 and status = 'pending'`, [
+        context.messageId,
+        reason,
+      ]);
       if (recorded.rowCount === 0) throw new PermanentCommandError(reason);
       await client.query('commit');
       context.logger.info({ reason }, 'command failed; its status says why');
@@ -177,10 +177,10 @@ async function adjustAtVersion(pool: pg.Pool, data: Adjust & { expectedVersion: 
       type: ADJUSTED_EVENT,
       data: { orderId: data.orderId, delta: data.delta, quantity: row.quantity, version: row.version, commandId: context.messageId },
     });
-    await client.query(
-      `update command_status set status = 'done', result_version = $2, updated_at = now() where id = $1 and status = 'pending'`,
-      [context.messageId, row.version],
-    );
+    await client.query(`update command_status set status = 'done', result_version = $2, updated_at = now() where id = $1 and status = 'pending'`, [
+      context.messageId,
+      row.version,
+    ]);
     await client.query('commit');
     context.logger.info({ orderId: data.orderId, quantity: row.quantity, version: row.version }, 'order adjusted');
     return true;

@@ -15,9 +15,5 @@ export function assertWritesEnabled(settings: SettingsView, resourcePlural: stri
 }
 
 export function stale(resource: string, id: string, currentVersion: number): HttpError {
-  return new HttpError(
-    412,
-    'precondition_failed',
-    `${resource} ${id} has changed: its current ETag is ${etagFor(currentVersion)}; read it again and retry`,
-  );
+  return new HttpError(412, 'precondition_failed', `${resource} ${id} has changed: its current ETag is ${etagFor(currentVersion)}; read it again and retry`);
 }

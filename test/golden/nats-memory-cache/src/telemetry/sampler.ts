@@ -30,8 +30,6 @@ export function samplerFromEnv(env: Env): Sampler {
     case 'parentbased_traceidratio':
       return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio(env)) });
     default:
-      throw new TracingConfigError(
-        `OTEL_TRACES_SAMPLER ${JSON.stringify(name)} is not supported: use always_on, always_off, traceidratio or their parentbased_ forms`,
-      );
+      throw new TracingConfigError(`OTEL_TRACES_SAMPLER ${JSON.stringify(name)} is not supported: use always_on, always_off, traceidratio or their parentbased_ forms`);
   }
 }

@@ -41,7 +41,15 @@ class BrokenBackend implements CacheBackend<string> {
 
 function cacheWith<V>(backend: CacheBackend<V>, ttlMs = 10_000) {
   const metrics = createCacheMetrics(new Registry());
-  const cache = new ReadThroughCache<V>({ resource: 'item', entry: 'by_id', backend, metrics, bypass: new CacheBypass({ logger: silentLogger, metrics }), ttlMs, ttlJitterPercent: 10 });
+  const cache = new ReadThroughCache<V>({
+    resource: 'item',
+    entry: 'by_id',
+    backend,
+    metrics,
+    bypass: new CacheBypass({ logger: silentLogger, metrics }),
+    ttlMs,
+    ttlJitterPercent: 10,
+  });
   return { cache, metrics };
 }
 
@@ -60,7 +68,8 @@ describe('ReadThroughCache', () => {
   it('counts each cached resource under its own resource label, on one set of metrics', async () => {
     const metrics = createCacheMetrics(new Registry());
     const bypass = new CacheBypass({ logger: silentLogger, metrics });
-    const of = (resource: string) => new ReadThroughCache<string>({ resource, entry: 'by_id', backend: new MapBackend<string>(), metrics, bypass, ttlMs: 10_000, ttlJitterPercent: 10 });
+    const of = (resource: string) =>
+      new ReadThroughCache<string>({ resource, entry: 'by_id', backend: new MapBackend<string>(), metrics, bypass, ttlMs: 10_000, ttlJitterPercent: 10 });
     const [items, orders] = [of('item'), of('order')];
     await items.get('k', async () => 'v');
     await items.get('k', async () => 'v');
@@ -136,8 +145,17 @@ describe('ReadThroughCache', () => {
   });
 
   it('keeps the jittered TTL between TTL × (1 − jitter) and TTL', () => {
-    assert.equal(ttlWithJitter(1000, 10, () => 0), 1000);
-    assert.equal(ttlWithJitter(1000, 10, () => 1), 900);
-    assert.equal(ttlWithJitter(1000, 0, () => 0.7), 1000);
+    assert.equal(
+      ttlWithJitter(1000, 10, () => 0),
+      1000,
+    );
+    assert.equal(
+      ttlWithJitter(1000, 10, () => 1),
+      900,
+    );
+    assert.equal(
+      ttlWithJitter(1000, 0, () => 0.7),
+      1000,
+    );
   });
 });

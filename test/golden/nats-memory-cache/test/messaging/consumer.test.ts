@@ -103,10 +103,22 @@ describe('finalAttempt', () => {
 
 describe('retryDelayMs', () => {
   it('doubles per delivery, is capped, and jitters within half of it', () => {
-    assert.equal(retryDelayMs(1, retry, () => 1), 100);
-    assert.equal(retryDelayMs(3, retry, () => 1), 400);
-    assert.equal(retryDelayMs(30, retry, () => 1), 1000);
-    assert.equal(retryDelayMs(30, retry, () => 0), 500);
+    assert.equal(
+      retryDelayMs(1, retry, () => 1),
+      100,
+    );
+    assert.equal(
+      retryDelayMs(3, retry, () => 1),
+      400,
+    );
+    assert.equal(
+      retryDelayMs(30, retry, () => 1),
+      1000,
+    );
+    assert.equal(
+      retryDelayMs(30, retry, () => 0),
+      500,
+    );
   });
 });
 

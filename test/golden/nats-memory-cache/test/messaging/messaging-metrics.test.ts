@@ -47,7 +47,7 @@ describe('createMessagingMetrics', () => {
     assert.match(text, /^messaging_processing_duration_seconds_count\{outcome="done"\} 2$/m);
   });
 
-  it('reports the broker connection and the consumer\'s progress at scrape time', async () => {
+  it("reports the broker connection and the consumer's progress at scrape time", async () => {
     assert.match(await scrape(true, []), /^messaging_broker_up 1$/m);
     const down = await scrape(false, []);
     assert.match(down, /^messaging_broker_up 0$/m);

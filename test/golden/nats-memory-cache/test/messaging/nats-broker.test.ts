@@ -41,9 +41,7 @@ interface Fixture {
 }
 
 /** ackWaitMs: short only where a test waits for an unacknowledged delivery to come back. */
-function fixture(
-  options: { semantics?: DeliverySemantics; maxInFlight?: number; maxDeliveries?: number; url?: string; ackWaitMs?: number } = {},
-): Fixture {
+function fixture(options: { semantics?: DeliverySemantics; maxInFlight?: number; maxDeliveries?: number; url?: string; ackWaitMs?: number } = {}): Fixture {
   const service = `nats-test-${RUN}-${++counter}`;
   services.push(service);
   const subjects = {
@@ -234,7 +232,10 @@ describe('NatsBroker (JetStream)', () => {
     await sendCommand(fx.commandsSubject, id, 'adjust', { delta: 1 });
     await waitFor('the message in dead-letter', async () => (await jsm.streams.info(fx.names.deadLetterStream)).state.messages === 1);
     await waitFor('the command settled', () => drained(fx));
-    assert.deepEqual(deliveries.map((delivery) => delivery.deliveryCount), [1, 2, 3]);
+    assert.deepEqual(
+      deliveries.map((delivery) => delivery.deliveryCount),
+      [1, 2, 3],
+    );
     for (let attempt = 1; attempt < deliveries.length; attempt++) {
       const gap = (deliveries[attempt]?.at ?? 0) - (deliveries[attempt - 1]?.at ?? 0);
       assert.ok(gap >= 120, `attempt ${attempt + 1} came ${gap} ms after the previous one`);
@@ -249,7 +250,7 @@ describe('NatsBroker (JetStream)', () => {
     assert.equal(deliveries.length, 3, 'a dead-lettered message is not delivered again');
   });
 
-  it('keeps a slow handler\'s delivery from being redelivered while it runs', async () => {
+  it("keeps a slow handler's delivery from being redelivered while it runs", async () => {
     const fx = fixture({ ackWaitMs: 300 });
     await fx.broker.connect();
     const { deliveries, handler } = recording(async () => {
@@ -265,9 +266,7 @@ describe('NatsBroker (JetStream)', () => {
   it('sends a poison message to dead-letter at once, without blocking the others', async () => {
     const fx = fixture({ maxInFlight: 1 });
     await fx.broker.connect();
-    const { deliveries, handler } = recording((_, body) =>
-      body.type === 'poison' ? { kind: 'dead-letter', reason: 'unknown message type poison' } : { kind: 'ack' },
-    );
+    const { deliveries, handler } = recording((_, body) => (body.type === 'poison' ? { kind: 'dead-letter', reason: 'unknown message type poison' } : { kind: 'ack' }));
     await fx.broker.consume(handler);
     await sendCommand(fx.commandsSubject, 'poison-1', 'poison');
     const good = Array.from({ length: 5 }, () => randomUUID());
@@ -326,7 +325,10 @@ describe('NatsBroker (JetStream)', () => {
     await fx.broker.consume(handler);
     await sendCommand(fx.commandsSubject, 'fresh');
     await waitFor('every command settled', () => drained(fx), 5_000);
-    assert.deepEqual(deliveries.map((delivery) => [delivery.messageId, delivery.deliveryCount]), [['fresh', 1]]);
+    assert.deepEqual(
+      deliveries.map((delivery) => [delivery.messageId, delivery.deliveryCount]),
+      [['fresh', 1]],
+    );
   });
 
   it('at-most-once: stopConsuming handles what was already pulled instead of handing it back', async () => {
@@ -379,10 +381,20 @@ describe('NatsBroker (JetStream)', () => {
     // that arrives after it is noticed through missed heartbeats, which takes far longer).
     await waitFor('a waiting pull request', async () => (await jsm.consumers.info(fx.names.commandsStream, fx.names.consumer)).num_waiting > 0);
     await jsm.consumers.delete(fx.names.commandsStream, fx.names.consumer);
-    await waitFor('the consumer to be back', () => jsm.consumers.info(fx.names.commandsStream, fx.names.consumer).then(() => true, () => false));
+    await waitFor('the consumer to be back', () =>
+      jsm.consumers.info(fx.names.commandsStream, fx.names.consumer).then(
+        () => true,
+        () => false,
+      ),
+    );
     await sendCommand(fx.commandsSubject, 'after-delete');
     await waitFor('the delivery', () => deliveries.length === 1);
-    await waitFor('readiness', () => fx.broker.ready(AbortSignal.timeout(300)).then(() => true, () => false));
+    await waitFor('readiness', () =>
+      fx.broker.ready(AbortSignal.timeout(300)).then(
+        () => true,
+        () => false,
+      ),
+    );
   });
 
   it('ready() rejects while the server is unreachable and recovers once it is back', async () => {
@@ -395,10 +407,23 @@ describe('NatsBroker (JetStream)', () => {
     await fx.broker.connect();
     await fx.broker.ready(AbortSignal.timeout(1_000));
     await proxy.stop();
-    await waitFor('readiness to fail', async () => fx.broker.ready(AbortSignal.timeout(300)).then(() => false, () => true));
+    await waitFor('readiness to fail', async () =>
+      fx.broker.ready(AbortSignal.timeout(300)).then(
+        () => false,
+        () => true,
+      ),
+    );
     const restarted = await tcpProxy(target.hostname, Number(target.port || 4222), proxy.port);
     try {
-      await waitFor('readiness to recover', async () => fx.broker.ready(AbortSignal.timeout(300)).then(() => true, () => false), 8_000);
+      await waitFor(
+        'readiness to recover',
+        async () =>
+          fx.broker.ready(AbortSignal.timeout(300)).then(
+            () => true,
+            () => false,
+          ),
+        8_000,
+      );
       await fx.broker.publish({ topic: 'item.adjusted', id: randomUUID(), type: 'item.adjusted', data: {} });
     } finally {
       await fx.broker.close();

@@ -17,10 +17,7 @@ describe('/orders', () => {
   let app: App;
 
   before(async () => {
-    pool = createPool(
-      { url: databaseUrl(), poolMax: 24, statementTimeoutMs: 5_000, connectTimeoutMs: 5_000, migrateOnStart: true },
-      silentLogger,
-    );
+    pool = createPool({ url: databaseUrl(), poolMax: 24, statementTimeoutMs: 5_000, connectTimeoutMs: 5_000, migrateOnStart: true }, silentLogger);
     await runMigrations({ pool, logger: silentLogger });
     const lifecycle = startedLifecycle();
     lifecycle.registerCheck({ name: 'postgres', check: () => pingDatabase(pool) });
@@ -163,11 +160,17 @@ describe('/orders', () => {
       const current = await app.inject({ url });
       if (winners[0] === 204) {
         // Deleted first: every other writer finds a tombstone, and it stays one.
-        assert.deepEqual(statuses.filter((status) => status !== 204), Array<number>(9).fill(404));
+        assert.deepEqual(
+          statuses.filter((status) => status !== 204),
+          Array<number>(9).fill(404),
+        );
         assert.equal(current.statusCode, 404);
       } else {
         // Updated first: every other writer, delete or update, holds a stale ETag.
-        assert.deepEqual(statuses.filter((status) => status !== 200), Array<number>(9).fill(412));
+        assert.deepEqual(
+          statuses.filter((status) => status !== 200),
+          Array<number>(9).fill(412),
+        );
         assert.equal(current.json().version, 2);
       }
     }
@@ -247,7 +250,10 @@ describe('/orders', () => {
   it('is ready while PostgreSQL answers', async () => {
     const response = await app.inject({ url: '/readyz' });
     assert.equal(response.statusCode, 200);
-    assert.deepEqual(response.json().checks.map((check: { name: string }) => check.name), ['postgres']);
+    assert.deepEqual(
+      response.json().checks.map((check: { name: string }) => check.name),
+      ['postgres'],
+    );
   });
 });
 

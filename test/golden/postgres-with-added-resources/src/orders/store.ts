@@ -72,10 +72,7 @@ export class PgOrderStore implements OrderStore {
   }
 
   async create(input: OrderInput): Promise<Order> {
-    const { rows } = await this.#pool.query<Row>(
-      `insert into ${TABLE} (name, quantity) values ($1, $2) returning ${COLUMNS}`,
-      [input.name, input.quantity],
-    );
+    const { rows } = await this.#pool.query<Row>(`insert into ${TABLE} (name, quantity) values ($1, $2) returning ${COLUMNS}`, [input.name, input.quantity]);
     return from(rows[0] as Row);
   }
 
@@ -85,10 +82,10 @@ export class PgOrderStore implements OrderStore {
   }
 
   async list(page: { limit: number; offset: number }): Promise<ListResult> {
-    const { rows } = await this.#pool.query<Row>(
-      `select ${COLUMNS} from ${TABLE} where deleted_at is null order by created_at, id limit $1 offset $2`,
-      [page.limit + 1, page.offset],
-    );
+    const { rows } = await this.#pool.query<Row>(`select ${COLUMNS} from ${TABLE} where deleted_at is null order by created_at, id limit $1 offset $2`, [
+      page.limit + 1,
+      page.offset,
+    ]);
     return { items: rows.slice(0, page.limit).map(from), hasMore: rows.length > page.limit };
   }
 
@@ -117,10 +114,7 @@ export class PgOrderStore implements OrderStore {
 
   /** Why a conditional write matched nothing: no such order (or a tombstone), or another version. */
   async #missOrMismatch(id: string): Promise<{ kind: 'not_found' } | { kind: 'version_mismatch'; currentVersion: number }> {
-    const { rows } = await this.#pool.query<{ version: number }>(
-      `select version from ${TABLE} where id = $1 and deleted_at is null`,
-      [id],
-    );
+    const { rows } = await this.#pool.query<{ version: number }>(`select version from ${TABLE} where id = $1 and deleted_at is null`, [id]);
     return rows[0] === undefined ? { kind: 'not_found' } : { kind: 'version_mismatch', currentVersion: rows[0].version };
   }
 }

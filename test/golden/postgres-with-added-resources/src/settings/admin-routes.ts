@@ -80,11 +80,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       const overrides = request.body as SettingOverrides;
       const result = await settings.write(expectedVersions, overrides);
       if (result.kind === 'version_mismatch') {
-        throw new HttpError(
-          412,
-          'precondition_failed',
-          `the settings have changed: their current ETag is ${etagFor(result.currentVersion)}; read them again and retry`,
-        );
+        throw new HttpError(412, 'precondition_failed', `the settings have changed: their current ETag is ${etagFor(result.currentVersion)}; read them again and retry`);
       }
       request.log.info({ version: result.stored.version, overrides }, 'dynamic settings changed');
       const { stored } = result;

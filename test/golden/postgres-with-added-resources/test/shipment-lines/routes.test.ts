@@ -28,10 +28,7 @@ describe('/shipment-lines', () => {
   let app: App;
 
   before(async () => {
-    pool = createPool(
-      { url: databaseUrl(), poolMax: 24, statementTimeoutMs: 5_000, connectTimeoutMs: 5_000, migrateOnStart: true },
-      silentLogger,
-    );
+    pool = createPool({ url: databaseUrl(), poolMax: 24, statementTimeoutMs: 5_000, connectTimeoutMs: 5_000, migrateOnStart: true }, silentLogger);
     await runMigrations({ pool, logger: silentLogger });
     const store = new PgShipmentLineStore(pool);
     // Mounted the way src/resources/index.ts mounts it, without the cache.
@@ -143,7 +140,10 @@ describe('/shipment-lines', () => {
   it('is in the OpenAPI document with every field', async () => {
     const response = await app.inject({ url: '/openapi.json' });
     assert.equal(response.statusCode, 200);
-    const paths = response.json().paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: object; required?: string[] } }> } }>>;
+    const paths = response.json().paths as Record<
+      string,
+      Record<string, { requestBody?: { content: Record<string, { schema: { properties: object; required?: string[] } }> } }>
+    >;
     assert.deepEqual(Object.keys(paths['/shipment-lines'] ?? {}).sort(), ['get', 'post']);
     assert.deepEqual(Object.keys(paths['/shipment-lines/{id}'] ?? {}).sort(), ['delete', 'get', 'put']);
     const body = paths['/shipment-lines']?.['post']?.requestBody?.content['application/json']?.schema;

@@ -47,7 +47,7 @@ describe('startTracing', () => {
 });
 
 describe('samplerFromEnv', () => {
-  it('follows the caller\'s decision by default', () => {
+  it("follows the caller's decision by default", () => {
     assert.match(samplerFromEnv({}).toString(), /ParentBased\{root=AlwaysOnSampler/);
   });
 
@@ -63,7 +63,7 @@ describe('samplerFromEnv', () => {
 });
 
 describe('traceLogFields', () => {
-  it('adds the active span\'s ids to log lines, and nothing outside a span', () => {
+  it("adds the active span's ids to log lines, and nothing outside a span", () => {
     const { tracer } = useTestTracing();
     assert.deepEqual(traceLogFields(), {});
     tracer.startActiveSpan('work', (span) => {
@@ -73,7 +73,7 @@ describe('traceLogFields', () => {
     assert.equal(trace.getSpan(context.active()), undefined);
   });
 
-  it('returns a new object each time, since pino merges the log call\'s fields into it', () => {
+  it("returns a new object each time, since pino merges the log call's fields into it", () => {
     assert.notEqual(traceLogFields(), traceLogFields());
   });
 });

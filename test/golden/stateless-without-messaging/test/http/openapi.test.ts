@@ -53,7 +53,9 @@ describe('GET /openapi.json', () => {
 
   it('carries the request and response schemas the routes validate, and the one error shape', async () => {
     const { paths } = await documentOf();
-    const withSchemas = Object.values(paths).flatMap((operations) => Object.values(operations)).filter((operation) => operation.responses?.['4XX'] !== undefined);
+    const withSchemas = Object.values(paths)
+      .flatMap((operations) => Object.values(operations))
+      .filter((operation) => operation.responses?.['4XX'] !== undefined);
     assert.ok(withSchemas.length > 0, 'no operation declares its errors');
     for (const operation of withSchemas) {
       const error = operation.responses?.['4XX']?.content?.['application/json']?.schema;
