@@ -47,8 +47,10 @@ export class RecentIds {
   }
 }
 
-
-export function orderCommandHandlers(options: { broker: Pick<Broker, 'publish'>; quantities?: Map<string, { quantity: number; version: number }> }): Record<string, CommandHandler<any>> {
+export function orderCommandHandlers(options: {
+  broker: Pick<Broker, 'publish'>;
+  quantities?: Map<string, { quantity: number; version: number }>;
+}): Record<string, CommandHandler<any>> {
   const quantities = options.quantities ?? new Map<string, { quantity: number; version: number }>();
   const applied = new RecentIds();
   const adjust = commandHandler({

@@ -7,9 +7,5 @@ import { quoteOrder } from './quote.ts';
 import { ErrorJson, QuoteInput, QuoteJson } from './schemas.ts';
 
 export const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.post(
-    '/orders/quote',
-    { schema: { body: QuoteInput, response: { 200: QuoteJson, '4xx': ErrorJson } } },
-    async (request) => quoteOrder(request.body),
-  );
+  app.post('/orders/quote', { schema: { body: QuoteInput, response: { 200: QuoteJson, '4xx': ErrorJson } } }, async (request) => quoteOrder(request.body));
 };

@@ -2,4 +2,5 @@
 import type { TracerProvider } from '@opentelemetry/api';
 
 export const LIBRARY_INSTRUMENTATIONS: ReadonlyArray<(provider: TracerProvider) => void> = [
+  // none: this service uses no client library that is traced
 ];

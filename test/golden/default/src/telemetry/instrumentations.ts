@@ -4,6 +4,8 @@ import { instrumentPostgres } from './pg.ts';
 import { instrumentRedis } from './redis.ts';
 
 export const LIBRARY_INSTRUMENTATIONS: ReadonlyArray<(provider: TracerProvider) => void> = [
+  // every PostgreSQL query becomes a client span (pg.ts)
   instrumentPostgres,
+  // every Redis command becomes a client span (redis.ts)
   instrumentRedis,
 ];

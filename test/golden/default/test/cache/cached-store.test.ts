@@ -191,10 +191,11 @@ describe('cached order store (redis)', { skip: needsRealPostgres('NOTIFY between
     await b.cache.store.list(page);
     assert.ok((await counter(b, 'cache_hits_total', 'list')) >= 1);
     const created = await a.cache.store.create({ name: 'listed', quantity: 3 });
-    assert.ok((await a.cache.store.list(page)).items.some((item) => item.id === created.id), 'the writer lists its own create');
-    await eventually('B to list the new order', async () =>
-      (await b.cache.store.list(page)).items.some((item) => item.id === created.id) ? true : undefined,
+    assert.ok(
+      (await a.cache.store.list(page)).items.some((item) => item.id === created.id),
+      'the writer lists its own create',
     );
+    await eventually('B to list the new order', async () => ((await b.cache.store.list(page)).items.some((item) => item.id === created.id) ? true : undefined));
     assert.equal((await b.cache.store.list(page)).items.length, Math.min(100, before.items.length + 1));
   });
 

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
-const required = { DATABASE_URL: 'postgres://app:s3cret@db.internal:5432/orders', REDIS_URL: 'redis://:s3cret@redis.internal:6379/0', AMQP_URL: 'amqp://rabbitmq.internal' };
+const required = {
+  DATABASE_URL: 'postgres://app:s3cret@db.internal:5432/orders',
+  REDIS_URL: 'redis://:s3cret@redis.internal:6379/0',
+  AMQP_URL: 'amqp://rabbitmq.internal',
+};
 
 function errorOf(env: NodeJS.ProcessEnv): string {
   try {

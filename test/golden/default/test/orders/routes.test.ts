@@ -92,10 +92,7 @@ describe('/orders', () => {
     assert.deepEqual(stale.json().error.code, 'precondition_failed');
     assert.match(stale.json().error.message, /current ETag is "1"/);
     assert.equal((await put({ 'if-match': 'W/"1"' })).statusCode, 412, 'If-Match uses strong comparison');
-    assert.equal(
-      (await app.inject({ method: 'DELETE', url: `/orders/${id}`, headers: { 'if-match': '"7"' } })).statusCode,
-      412,
-    );
+    assert.equal((await app.inject({ method: 'DELETE', url: `/orders/${id}`, headers: { 'if-match': '"7"' } })).statusCode, 412);
     assert.equal((await put({ 'if-match': '"0", "1"' })).statusCode, 200, 'any listed ETag may match');
   });
 
@@ -230,10 +227,16 @@ describe('/orders', () => {
     }
     const first = await app.inject({ url: '/orders?limit=2' });
     assert.equal(first.statusCode, 200);
-    assert.deepEqual(first.json().data.map((item: { name: string }) => item.name), ['a', 'b']);
+    assert.deepEqual(
+      first.json().data.map((item: { name: string }) => item.name),
+      ['a', 'b'],
+    );
     assert.deepEqual(first.json().page, { limit: 2, offset: 0, nextOffset: 2 });
     const second = await app.inject({ url: '/orders?limit=2&offset=2' });
-    assert.deepEqual(second.json().data.map((item: { name: string }) => item.name), ['c']);
+    assert.deepEqual(
+      second.json().data.map((item: { name: string }) => item.name),
+      ['c'],
+    );
     assert.equal(second.json().page.nextOffset, null);
     assert.equal((await app.inject({ url: '/orders' })).json().page.limit, 20);
     // Larger pages than the dynamic setting maxPageSize (default 100) are cut to it.

@@ -188,6 +188,9 @@ describe('/admin/settings', { skip: needsRealPostgres('a schema of its own per c
     // Back to the defaults: an empty set of overrides.
     const reset = await put({ 'if-match': String(changed.headers.etag) }, {});
     assert.deepEqual(reset.json().settings, DEFAULT_SETTINGS);
-    assert.equal((await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'application/json' }, payload: { name: 'd', quantity: 1 } })).statusCode, 201);
+    assert.equal(
+      (await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'application/json' }, payload: { name: 'd', quantity: 1 } })).statusCode,
+      201,
+    );
   });
 });

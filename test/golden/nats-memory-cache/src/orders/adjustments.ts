@@ -128,10 +128,7 @@ export class PgAdjustmentQueue implements AdjustmentQueue {
   }
 
   async get(orderId: string, id: string): Promise<Adjustment | undefined> {
-    const { rows } = await this.#pool.query<Row>(
-      `select ${COLUMNS} from command_status where id = $1 and subject_id = $2 and type = $3`,
-      [id, orderId, COMMAND_TYPE],
-    );
+    const { rows } = await this.#pool.query<Row>(`select ${COLUMNS} from command_status where id = $1 and subject_id = $2 and type = $3`, [id, orderId, COMMAND_TYPE]);
     return rows[0] === undefined ? undefined : from(rows[0]);
   }
 

@@ -146,10 +146,9 @@ async function adjustAtVersion(pool: pg.Pool, data: Adjust & { expectedVersion: 
       context.logger.warn({ status: status.rows[0].status }, 'command already settled (expired): not applied');
       return false;
     }
-    const { rows } = await client.query<{ quantity: number; version: number }>(
-      `select quantity, version from ${TABLE} where id = $1 and deleted_at is null for update`,
-      [data.orderId],
-    );
+    const { rows } = await client.query<{ quantity: number; version: number }>(`select quantity, version from ${TABLE} where id = $1 and deleted_at is null for update`, [
+      data.orderId,
+    ]);
     const verdict = versionVerdict(rows[0], data);
     if (verdict.kind === 'wait' && !context.finalAttempt) {
       // Rolled back, inbox row included, so the redelivery is not mistaken for a duplicate.

@@ -8,16 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { HttpError } from '../http/errors.ts';
 import { etagFor, ifNoneMatchHits, requiredIfMatchVersions } from '../http/etag.ts';
-import {
-  ErrorJson,
-  IdParams,
-  IfMatchHeaders,
-  IfNoneMatchHeaders,
-  OrderInput,
-  OrderJson,
-  OrderPage,
-  ListQuery,
-} from './schemas.ts';
+import { ErrorJson, IdParams, IfMatchHeaders, IfNoneMatchHeaders, OrderInput, OrderJson, OrderPage, ListQuery } from './schemas.ts';
 import type { SettingsView } from '../settings/live-settings.ts';
 import { assertWritesEnabled } from '../resources/write-errors.ts';
 import type { Order, OrderStore } from './store.ts';
@@ -45,38 +36,22 @@ function notFound(id: string): HttpError {
 }
 
 function stale(id: string, currentVersion: number): HttpError {
-  return new HttpError(
-    412,
-    'precondition_failed',
-    `order ${id} has changed: its current ETag is ${etagFor(currentVersion)}; read it again and retry`,
-  );
+  return new HttpError(412, 'precondition_failed', `order ${id} has changed: its current ETag is ${etagFor(currentVersion)}; read it again and retry`);
 }
 
 export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app, { store, settings }) => {
-  app.post(
-    PREFIX,
-    { schema: { body: OrderInput, response: { 201: OrderJson, '4xx': ErrorJson } } },
-    async (request, reply) => {
-      assertWritesEnabled(settings, 'orders');
-      const created = await store.create(request.body);
-      return reply
-        .code(201)
-        .header('location', `${PREFIX}/${created.id}`)
-        .header('etag', etagFor(created.version))
-        .send(toJson(created));
-    },
-  );
+  app.post(PREFIX, { schema: { body: OrderInput, response: { 201: OrderJson, '4xx': ErrorJson } } }, async (request, reply) => {
+    assertWritesEnabled(settings, 'orders');
+    const created = await store.create(request.body);
+    return reply.code(201).header('location', `${PREFIX}/${created.id}`).header('etag', etagFor(created.version)).send(toJson(created));
+  });
 
-  app.get(
-    PREFIX,
-    { schema: { querystring: ListQuery, response: { 200: OrderPage, '4xx': ErrorJson } } },
-    async (request) => {
-      const limit = Math.min(request.query.limit, settings.current().maxPageSize);
-      const { offset } = request.query;
-      const { items, hasMore } = await store.list({ limit, offset });
-      return { data: items.map(toJson), page: { limit, offset, nextOffset: hasMore ? offset + limit : null } };
-    },
-  );
+  app.get(PREFIX, { schema: { querystring: ListQuery, response: { 200: OrderPage, '4xx': ErrorJson } } }, async (request) => {
+    const limit = Math.min(request.query.limit, settings.current().maxPageSize);
+    const { offset } = request.query;
+    const { items, hasMore } = await store.list({ limit, offset });
+    return { data: items.map(toJson), page: { limit, offset, nextOffset: hasMore ? offset + limit : null } };
+  });
 
   app.get(
     `${PREFIX}/:id`,
@@ -116,16 +91,12 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
     },
   );
 
-  app.delete(
-    `${PREFIX}/:id`,
-    { schema: { params: IdParams, headers: IfMatchHeaders, response: { 204: Type.Null(), '4xx': ErrorJson } } },
-    async (request, reply) => {
-      const { id } = request.params;
-      assertWritesEnabled(settings, 'orders');
-      const result = await store.delete(id, requiredIfMatchVersions(request.headers['if-match'], 'the current order'));
-      if (result.kind === 'not_found') throw notFound(id);
-      if (result.kind === 'version_mismatch') throw stale(id, result.currentVersion);
-      return reply.code(204).send(null);
-    },
-  );
+  app.delete(`${PREFIX}/:id`, { schema: { params: IdParams, headers: IfMatchHeaders, response: { 204: Type.Null(), '4xx': ErrorJson } } }, async (request, reply) => {
+    const { id } = request.params;
+    assertWritesEnabled(settings, 'orders');
+    const result = await store.delete(id, requiredIfMatchVersions(request.headers['if-match'], 'the current order'));
+    if (result.kind === 'not_found') throw notFound(id);
+    if (result.kind === 'version_mismatch') throw stale(id, result.currentVersion);
+    return reply.code(204).send(null);
+  });
 };

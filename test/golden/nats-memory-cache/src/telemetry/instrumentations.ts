@@ -3,5 +3,6 @@ import type { TracerProvider } from '@opentelemetry/api';
 import { instrumentPostgres } from './pg.ts';
 
 export const LIBRARY_INSTRUMENTATIONS: ReadonlyArray<(provider: TracerProvider) => void> = [
+  // every PostgreSQL query becomes a client span (pg.ts)
   instrumentPostgres,
 ];

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
-const required = { DATABASE_URL: 'postgres://app:s3cret@db.internal:5432/orders', NATS_URL: 'nats://nats.internal:4222' };
+const required = {
+  DATABASE_URL: 'postgres://app:s3cret@db.internal:5432/orders',
+  NATS_URL: 'nats://nats.internal:4222',
+};
 
 function errorOf(env: NodeJS.ProcessEnv): string {
   try {

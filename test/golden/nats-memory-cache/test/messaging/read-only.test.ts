@@ -72,8 +72,7 @@ describe('writesEnabled=false pauses the command consumer (nats, at-least-once)'
     return { messaging, lifecycle };
   }
 
-  const quantityOf = async (id: string) =>
-    Number((await pool.query<{ quantity: number }>('select quantity from "orders" where id = $1', [id])).rows[0]?.quantity ?? 0);
+  const quantityOf = async (id: string) => Number((await pool.query<{ quantity: number }>('select quantity from "orders" where id = $1', [id])).rows[0]?.quantity ?? 0);
   const processed = async (outcome: string) =>
     ((await metrics.registry.getSingleMetric('messaging_messages_processed_total')?.get())?.values ?? [])
       .filter((value) => value.labels['outcome'] === outcome)

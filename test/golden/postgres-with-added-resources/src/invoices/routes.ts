@@ -37,30 +37,18 @@ function toJson(entity: Invoice): InvoiceJson {
 }
 
 export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoicesRoutesOptions> = async (app, { store, settings }) => {
-  app.post(
-    PREFIX,
-    { schema: { body: InvoiceInput, response: { 201: InvoiceJson, '4xx': ErrorJson } } },
-    async (request, reply) => {
-      assertWritesEnabled(settings, 'invoices');
-      const created = await store.create(request.body);
-      return reply
-        .code(201)
-        .header('location', `${PREFIX}/${created.id}`)
-        .header('etag', etagFor(created.version))
-        .send(toJson(created));
-    },
-  );
+  app.post(PREFIX, { schema: { body: InvoiceInput, response: { 201: InvoiceJson, '4xx': ErrorJson } } }, async (request, reply) => {
+    assertWritesEnabled(settings, 'invoices');
+    const created = await store.create(request.body);
+    return reply.code(201).header('location', `${PREFIX}/${created.id}`).header('etag', etagFor(created.version)).send(toJson(created));
+  });
 
-  app.get(
-    PREFIX,
-    { schema: { querystring: ListQuery, response: { 200: InvoicePage, '4xx': ErrorJson } } },
-    async (request) => {
-      const limit = Math.min(request.query.limit, settings.current().maxPageSize);
-      const { offset } = request.query;
-      const { items, hasMore } = await store.list({ limit, offset });
-      return { data: items.map(toJson), page: { limit, offset, nextOffset: hasMore ? offset + limit : null } };
-    },
-  );
+  app.get(PREFIX, { schema: { querystring: ListQuery, response: { 200: InvoicePage, '4xx': ErrorJson } } }, async (request) => {
+    const limit = Math.min(request.query.limit, settings.current().maxPageSize);
+    const { offset } = request.query;
+    const { items, hasMore } = await store.list({ limit, offset });
+    return { data: items.map(toJson), page: { limit, offset, nextOffset: hasMore ? offset + limit : null } };
+  });
 
   app.get(
     `${PREFIX}/:id`,
@@ -100,16 +88,12 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoicesRoutesOptions> = 
     },
   );
 
-  app.delete(
-    `${PREFIX}/:id`,
-    { schema: { params: IdParams, headers: IfMatchHeaders, response: { 204: Type.Null(), '4xx': ErrorJson } } },
-    async (request, reply) => {
-      const { id } = request.params;
-      assertWritesEnabled(settings, 'invoices');
-      const result = await store.delete(id, requiredIfMatchVersions(request.headers['if-match'], 'the current invoice'));
-      if (result.kind === 'not_found') throw notFound(RESOURCE, id);
-      if (result.kind === 'version_mismatch') throw stale(RESOURCE, id, result.currentVersion);
-      return reply.code(204).send(null);
-    },
-  );
+  app.delete(`${PREFIX}/:id`, { schema: { params: IdParams, headers: IfMatchHeaders, response: { 204: Type.Null(), '4xx': ErrorJson } } }, async (request, reply) => {
+    const { id } = request.params;
+    assertWritesEnabled(settings, 'invoices');
+    const result = await store.delete(id, requiredIfMatchVersions(request.headers['if-match'], 'the current invoice'));
+    if (result.kind === 'not_found') throw notFound(RESOURCE, id);
+    if (result.kind === 'version_mismatch') throw stale(RESOURCE, id, result.currentVersion);
+    return reply.code(204).send(null);
+  });
 };

@@ -18,10 +18,7 @@ export interface Order {
   updatedAt: Date;
 }
 
-export type UpdateResult =
-  | { kind: 'updated'; order: Order }
-  | { kind: 'not_found' }
-  | { kind: 'version_mismatch'; currentVersion: number };
+export type UpdateResult = { kind: 'updated'; order: Order } | { kind: 'not_found' } | { kind: 'version_mismatch'; currentVersion: number };
 
 export type DeleteResult = { kind: 'deleted' } | { kind: 'not_found' } | { kind: 'version_mismatch'; currentVersion: number };
 

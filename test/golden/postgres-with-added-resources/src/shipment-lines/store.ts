@@ -22,10 +22,7 @@ export interface ShipmentLine {
   updatedAt: Date;
 }
 
-export type UpdateResult =
-  | { kind: 'updated'; shipmentLine: ShipmentLine }
-  | { kind: 'not_found' }
-  | { kind: 'version_mismatch'; currentVersion: number };
+export type UpdateResult = { kind: 'updated'; shipmentLine: ShipmentLine } | { kind: 'not_found' } | { kind: 'version_mismatch'; currentVersion: number };
 
 export type DeleteResult = { kind: 'deleted' } | { kind: 'not_found' } | { kind: 'version_mismatch'; currentVersion: number };
 

@@ -84,8 +84,7 @@ describe('/shipment-lines', () => {
 
   it('requires If-Match on PUT and DELETE (428) and rejects stale ones (412)', async () => {
     const id = (await create()).json().id;
-    const put = (headers: Record<string, string>) =>
-      app.inject({ method: 'PUT', url: `/shipment-lines/${id}`, headers: { ...json, ...headers }, payload: OTHER });
+    const put = (headers: Record<string, string>) => app.inject({ method: 'PUT', url: `/shipment-lines/${id}`, headers: { ...json, ...headers }, payload: OTHER });
     assert.equal((await put({})).statusCode, 428);
     assert.equal((await put({})).json().error.code, 'precondition_required');
     assert.equal((await app.inject({ method: 'DELETE', url: `/shipment-lines/${id}` })).statusCode, 428);
@@ -130,9 +129,7 @@ describe('/shipment-lines', () => {
   it('lets exactly one of 10 concurrent updates with the same If-Match win', async () => {
     const id = (await create()).json().id;
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        app.inject({ method: 'PUT', url: `/shipment-lines/${id}`, headers: { ...json, 'if-match': '"1"' }, payload: OTHER }),
-      ),
+      Array.from({ length: 10 }, () => app.inject({ method: 'PUT', url: `/shipment-lines/${id}`, headers: { ...json, 'if-match': '"1"' }, payload: OTHER })),
     );
     assert.deepEqual(responses.map((response) => response.statusCode).sort(), [200, ...Array<number>(9).fill(412)]);
   });
@@ -160,10 +157,16 @@ describe('/shipment-lines', () => {
     }
     const first = await app.inject({ url: '/shipment-lines?limit=2' });
     assert.equal(first.statusCode, 200);
-    assert.deepEqual(first.json().data.map((entry: { id: string }) => entry.id), ids.slice(0, 2));
+    assert.deepEqual(
+      first.json().data.map((entry: { id: string }) => entry.id),
+      ids.slice(0, 2),
+    );
     assert.deepEqual(first.json().page, { limit: 2, offset: 0, nextOffset: 2 });
     const second = await app.inject({ url: '/shipment-lines?limit=2&offset=2' });
-    assert.deepEqual(second.json().data.map((entry: { id: string }) => entry.id), ids.slice(2));
+    assert.deepEqual(
+      second.json().data.map((entry: { id: string }) => entry.id),
+      ids.slice(2),
+    );
     assert.equal(second.json().page.nextOffset, null);
     assert.equal((await app.inject({ url: '/shipment-lines?limit=1001' })).statusCode, 400);
   });
