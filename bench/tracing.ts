@@ -2,16 +2,16 @@
  * `npm run bench -- --only tracing`: what OpenTelemetry costs the generated service
  * (PostgreSQL, Redis cache). Two instances of one build: tracing off (no OTEL_* variables, the
  * default) and tracing on (every request sampled, spans exported over OTLP/HTTP protobuf to a
- * receiver this process owns, which reads and discards them). GET /items/:id (a server span
- * and a Redis span per request) and /livez (untraced by design) under the same load (wrk, see
- * load.ts), with the service's own CPU per request, and start-up time to ready, each the median
- * of rounds taken in turn with paired per-round ratios.
+ * receiver in a process of its own on the load generator's core, which reads and discards
+ * them: otlp-sink.ts). GET /items/:id (a server span and a Redis span per request) and /livez
+ * (untraced by design) under the same load (wrk, see load.ts), with the service's own CPU per
+ * request, and start-up time to ready, each the median of rounds taken in turn with paired
+ * per-round ratios.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CONNECTIONS, LOAD_SECONDS, LOAD_THREADS, loadSeries, measureLoad, requireWrk, type Load } from './load.js';
-import { pinningNote } from './pinning.js';
+import { startOtlpSink } from './otlp-sink.js';
+import { pinningAvailable, pinningNote } from './pinning.js';
 import { prepareService } from './prepare.js';
 import { roundsResult, type BenchSection } from './result.js';
 import { httpRequest, PG, psql, REDIS_URL, start, type Running } from './service.js';
@@ -19,36 +19,6 @@ import { formatSpan } from './stats.js';
 
 /** The throughput the issue asks of tracing on, against tracing off. */
 const TARGET_THROUGHPUT_RATIO = 0.8;
-
-interface OtlpSink {
-  endpoint: string;
-  requests: number;
-  bytes: number;
-  close(): Promise<void>;
-}
-
-/** Accepts OTLP/HTTP exports like a collector would (200, empty response) and counts them. */
-async function startOtlpSink(): Promise<OtlpSink> {
-  const sink = { requests: 0, bytes: 0 };
-  const server = createServer((request, response) => {
-    request.on('data', (chunk: Buffer) => (sink.bytes += chunk.length));
-    request.on('end', () => {
-      sink.requests += 1;
-      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    get requests() {
-      return sink.requests;
-    },
-    get bytes() {
-      return sink.bytes;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 type Mode = 'off' | 'on';
 
@@ -94,7 +64,8 @@ export async function runTracingBenchmark(options: { rounds: number; log: (line:
       }
       log(`tracing: load round ${round}/${options.rounds} done`);
     }
-    if (sink.requests === 0) throw new Error('tracing on exported nothing to the receiver');
+    const received = await sink.counts();
+    if (received.requests === 0) throw new Error('tracing on exported nothing to the receiver');
     const byId = { off: loadSeries(loads.off.byId), on: loadSeries(loads.on.byId) };
     const livez = { off: loadSeries(loads.off.livez), on: loadSeries(loads.on.livez) };
     const errors = (mode: Mode) => [...loads[mode].byId, ...loads[mode].livez].reduce((sum, load) => sum + load.errors, 0);
@@ -108,14 +79,14 @@ export async function runTracingBenchmark(options: { rounds: number; log: (line:
         roundsResult({ name: 'tracing on: start-up to ready vs off', unit: 'ms', values: startups.on, baselines: startups.off }),
       ],
       details: [
-        `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s in turn after 2 s of warm-up; ${pinningNote()}; the OTLP receiver runs in the bench process; start-up: ${startups.off.length} fresh starts each, in turn`,
+        `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s in turn after 2 s of warm-up; ${pinningNote()}; ${pinningAvailable() ? "the OTLP receiver runs in a process of its own on the load generator's core" : 'the OTLP receiver runs in a process of its own'}; start-up: ${startups.off.length} fresh starts each, in turn`,
         ...(['off', 'on'] as const).map(
           (mode) =>
             `tracing ${mode}: GET /items/:id ${formatSpan(byId[mode].requestsPerSecond, 0)} req/s, service CPU ${formatSpan(byId[mode].cpuMicrosPerRequest, 1)} µs/request; ` +
             `/livez ${formatSpan(livez[mode].requestsPerSecond, 0)} req/s; start-up ${formatSpan(startups[mode], 0)} ms` +
             (errors(mode) ? ` (${errors(mode)} errors/non-2xx)` : ''),
         ),
-        `receiver: ${sink.requests} OTLP export requests, ${(sink.bytes / 1024 / 1024).toFixed(1)} MiB`,
+        `receiver: ${received.requests} OTLP export requests, ${(received.bytes / 1024 / 1024).toFixed(1)} MiB`,
       ],
     };
   } finally {
