@@ -7,7 +7,8 @@
 import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { extractPackage, userCacheDir, type FetchOptions } from '../generators/lib/npm-registry.js';
+import { extractPackage, type FetchOptions } from '../generators/lib/npm-registry.js';
+import { userCacheDir } from '../generators/lib/user-cache.js';
 import { UsageError } from '../generators/lib/usage-error.js';
 
 /** Keep in step with scripts/fetch-kubectl.sh. */

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import module from 'node:module';
+import { enableCompileCache } from './cli/compile-cache.js';
 
-// Node 22.1+ caches compiled code on disk: later runs skip most of the parsing. The CLI is loaded
-// after this line (dynamic imports), or it would be compiled before the cache is on.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// On before the CLI is imported (dynamically, below), or the CLI would be compiled without it.
+enableCompileCache();
 const { runMicroforge } = await import('./cli/main.js');
 
 process.exitCode = await runMicroforge(process.argv.slice(2), 'microforge');

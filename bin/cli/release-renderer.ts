@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { GENERATOR_PACKAGE_NAME } from '../../generators/lib/package-root.js';
 import type { RenderedTree } from '../../generators/lib/render.js';
 import type { ServiceSpec } from '../../generators/lib/spec.js';
+import { userCacheDir } from '../../generators/lib/user-cache.js';
 
 export type RenderRepo = (spec: ServiceSpec, generatorVersion?: string) => RenderedTree;
 
@@ -66,7 +67,6 @@ export async function loadReleaseRenderer(version: string, options: { env?: Node
   const env = options.env ?? process.env;
   const candidates: string[] = [];
   if (env.MICROFORGE_RELEASES_DIR) candidates.push(join(env.MICROFORGE_RELEASES_DIR, version));
-  const { userCacheDir } = await import('../../generators/lib/npm-registry.js');
   const cacheRoot = join(userCacheDir(env), 'releases');
   const cached = join(cacheRoot, version);
   if (existsSync(join(cached, READY))) candidates.push(cached);

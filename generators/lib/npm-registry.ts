@@ -7,14 +7,9 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from './usage-error.js';
-
-/** Where microforge keeps what it fetches: $XDG_CACHE_HOME/microforge, else ~/.cache/microforge. */
-export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'microforge');
-}
+import { userCacheDir } from './user-cache.js';
 
 /** The npm settings pacote needs (npm config ls: .npmrc files, npm_config_* variables, defaults). */
 const RELEVANT = /^(registry|@[^:]+:registry|offline|prefer-offline|proxy|https-proxy|noproxy|strict-ssl|cafile|ca|local-address)$/;

@@ -84,6 +84,19 @@ describe('microforge new', () => {
     expect(result.stdout).toContain('Dry run: made would be generated');
   });
 
+  it('keeps its compile cache in the user cache, and runs the same when that cannot be created', async () => {
+    const work = await makeWorkDir('gen-compile-cache');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NODE_COMPILE_CACHE') && key !== 'NODE_DISABLE_COMPILE_CACHE'));
+    const run = (cacheHome: string) => execa(process.execPath, [CLI_PATH, 'new', 'cached', '--yes', '--dry-run'], { cwd: work, reject: false, env: { ...env, XDG_CACHE_HOME: cacheHome }, extendEnv: false });
+    const cached = await run(join(work, 'cache'));
+    expect(cached.exitCode).toBe(0);
+    expect((await readdir(join(work, 'cache', 'microforge', 'compile-cache'))).length).toBeGreaterThan(0);
+    // A file where the cache directory would go: no directory can be made under it.
+    await writeFile(join(work, 'not-a-dir'), '');
+    const uncached = await run(join(work, 'not-a-dir'));
+    expect({ exitCode: uncached.exitCode, stderr: uncached.stderr, stdout: uncached.stdout }).toEqual({ exitCode: 0, stderr: '', stdout: cached.stdout });
+  });
+
   it('prints help derived from the choice model, and the version', async () => {
     const help = await runCli(['new', '--help']);
     expect(help.exitCode).toBe(0);
