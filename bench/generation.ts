@@ -1,12 +1,16 @@
 /**
  * Generation speed: `microforge new DIR --yes --skip-install --skip-git` from a cold process,
- * against the floor (floor-write.ts: a bare Node process writing the same files from memory) and
- * against `nest new --skip-install --skip-git` (@nestjs/cli, installed into .cache/bench for this
- * only), interleaved round by round so drift on a shared machine hits all three alike, each
- * measured whole-process (process.ts): wall time, CPU time, peak RSS.
+ * against the write floor (floor-write.ts: a bare Node process writing the same files from
+ * memory), the render floor (floor-render.ts: a bare Node process rendering them with the shipped
+ * renderer and writing them) and `nest new --skip-install --skip-git` (@nestjs/cli, installed
+ * into .cache/bench for this only), interleaved round by round so drift on a shared machine hits
+ * all alike, each measured whole-process (process.ts): wall time, CPU time, peak RSS.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseGenerationRecord } from '../generators/lib/generation-record.js';
+import { YO_RC_PATH } from '../generators/lib/render.js';
+import { renderFloorScript } from './floor-render.js';
 import { floorScript, readTree, treeDifference } from './floor-write.js';
 import { measureOk, processMeasurementNote, type ProcessMeasurement } from './process.js';
 import { roundsResult, type BenchSection } from './result.js';
@@ -44,8 +48,13 @@ export async function runGenerationBenchmark(options: { rounds: number; log: (li
   const generated = readTree(join(work, GENERATED));
   const floorPath = join(work, 'floor.mjs');
   writeFileSync(floorPath, floorScript(generated));
+  // The render floor renders the spec `new` recorded, so it writes the same bytes.
+  const recorded = parseGenerationRecord(readFileSync(join(work, GENERATED, YO_RC_PATH), 'utf8'), YO_RC_PATH);
+  const renderFloorPath = join(work, 'render-floor.mjs');
+  writeFileSync(renderFloorPath, renderFloorScript(join(dirname(CLI_PATH), 'renderer.js'), recorded.spec, env));
   const contenders: Contender[] = [
-    { key: 'floor', label: `floor: bare node writing the same ${generated.length} files from memory`, directory: 'gen-floor', args: [floorPath, 'gen-floor'] },
+    { key: 'floor', label: `write floor: bare node writing the same ${generated.length} files from memory`, directory: 'gen-floor', args: [floorPath, 'gen-floor'] },
+    { key: 'render', label: 'render floor: bare node loading the shipped renderer, rendering the same spec and writing the files', directory: 'gen-render-floor', args: [renderFloorPath, 'gen-render-floor'] },
     microforge,
     { key: 'nest', label: `nest new --skip-install --skip-git (@nestjs/cli ${NEST_CLI_VERSION})`, directory: 'gen-nest', args: [NEST_BIN, 'new', 'gen-nest', '--skip-install', '--skip-git', '--package-manager', 'npm'] },
   ];
@@ -58,8 +67,10 @@ export async function runGenerationBenchmark(options: { rounds: number; log: (li
       if (round > 0) samples.get(contender.key)!.push(measured);
     }
     if (round === 0) {
-      const difference = treeDifference(readTree(join(work, GENERATED)), readTree(join(work, 'gen-floor')));
-      if (difference) throw new Error(`the generation floor does not write what microforge new writes: ${difference}`);
+      for (const floor of ['gen-floor', 'gen-render-floor']) {
+        const difference = treeDifference(readTree(join(work, GENERATED)), readTree(join(work, floor)));
+        if (difference) throw new Error(`the generation floor ${floor} does not write what microforge new writes: ${difference}`);
+      }
     }
     for (const contender of contenders) rmSync(join(work, contender.directory), { recursive: true, force: true });
     if (round > 0) options.log(`generation: round ${round}/${options.rounds} done`);
@@ -78,6 +89,9 @@ export async function runGenerationBenchmark(options: { rounds: number; log: (li
       roundsResult({ name: 'generation wall time vs floor', unit: 'ms', values: wall('microforge'), baselines: wall('floor'), target: 3 }),
       roundsResult({ name: 'generation CPU time vs floor', unit: 'ms', values: cpu('microforge'), baselines: cpu('floor'), target: 3 }),
       roundsResult({ name: 'generation peak RSS vs floor', unit: 'MiB', values: rss('microforge'), baselines: rss('floor') }),
+      roundsResult({ name: 'generation wall time vs render floor', unit: 'ms', values: wall('microforge'), baselines: wall('render'), target: 2 }),
+      roundsResult({ name: 'generation CPU time vs render floor', unit: 'ms', values: cpu('microforge'), baselines: cpu('render'), target: 2 }),
+      roundsResult({ name: 'generation peak RSS vs render floor', unit: 'MiB', values: rss('microforge'), baselines: rss('render') }),
       roundsResult({ name: 'generation wall time vs nest new', unit: 'ms', values: wall('microforge'), baselines: wall('nest'), target: 0.5 }),
       roundsResult({ name: 'generation CPU time vs nest new', unit: 'ms', values: cpu('microforge'), baselines: cpu('nest'), target: 0.5 }),
       roundsResult({ name: 'generation peak RSS vs nest new', unit: 'MiB', values: rss('microforge'), baselines: rss('nest') }),

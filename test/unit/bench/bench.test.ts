@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseBenchArguments } from '../../../bench/arguments.js';
+import { renderFloorScript } from '../../../bench/floor-render.js';
 import { floorScript, readTree, treeDifference } from '../../../bench/floor-write.js';
+import { CLI_PATH } from '../../../bench/environment.js';
+import { renderRepo } from '../../../generators/lib/render.js';
+import { completeSpec } from '../../../generators/lib/spec.js';
 import { measureProcess, parseRusageOutput, parseTimeOutput } from '../../../bench/process.js';
 import { formatJson, formatMarkdown, formatReport, formatTable, README_BEGIN, README_END, replaceReadmeTable } from '../../../bench/report.js';
 import { parseWrkReport, processCpuMs } from '../../../bench/load.js';
@@ -177,6 +181,23 @@ describe('the generation floor', () => {
       rmSync(join(work, 'out', 'README.md'));
       expect(treeDifference(expected, readTree(join(work, 'out')))).toBe('README.md is missing');
       expect(treeDifference(expected.filter((file) => file.path !== 'README.md'), readTree(join(work, 'out')))).toBe('run.sh has mode 644, not 755');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+describe('the render floor', () => {
+  it('writes what renderRepo renders, through the renderer the package ships', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'microforge-render-floor-test-'));
+    try {
+      const spec = completeSpec({ storage: 'postgres', messaging: 'none' }, 'floor-check');
+      const script = join(work, 'render-floor.mjs');
+      writeFileSync(script, renderFloorScript(join(dirname(CLI_PATH), 'renderer.js'), spec, { XDG_CACHE_HOME: join(work, 'cache') }));
+      const measured = await measureProcess(process.execPath, [script, join(work, 'out')]);
+      expect(measured.exitCode).toBe(0);
+      const written = readTree(join(work, 'out')).map((file) => [file.path, file.contents.toString('utf8')]);
+      expect(written).toEqual([...renderRepo(spec)].map(([path, contents]) => [path, contents.toString('utf8')]));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
