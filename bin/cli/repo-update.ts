@@ -4,7 +4,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { parseGenerationRecord } from '../../generators/lib/generation-record.js';
 import { packageManagerCommands } from '../../generators/lib/package-manager.js';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
@@ -28,6 +27,8 @@ export function readGenerationRecord(directory: string, command: string): Genera
 
 export async function assertCleanWorkingTree(directory: string, force: boolean): Promise<void> {
   if (force) return;
+  // Loaded here, not with the module: `new` imports this module (applyPlan) and needs execa only to install or run git.
+  const { execa } = await import('execa');
   const status = await execa('git', ['status', '--porcelain'], { cwd: directory, reject: false, stdin: 'ignore' }).catch(() => undefined);
   if (!status || status.exitCode !== 0) return; // not a git repo (or no git): nothing to protect beyond the plan itself
   if (status.stdout.trim() !== '') {
