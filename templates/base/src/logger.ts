@@ -21,6 +21,28 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   });
 }
 
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+
+/**
+ * A child logger made on first use (a line at an enabled level). pino serialises a child's fields
+ * when the child is made, so a child per message cost CPU on every message even though most
+ * messages log nothing at the configured level.
+ */
+export function lazyChild(logger: Logger, fields: () => Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  const made = (): Logger => (child ??= logger.child(fields()));
+  return new Proxy(logger, {
+    get: (_, property) => {
+      // A disabled level is pino's no-op on the parent as on the child.
+      if (child === undefined && typeof property === 'string' && LEVELS.has(property) && !logger.isLevelEnabled(property)) {
+        return Reflect.get(logger, property);
+      }
+      const value: unknown = Reflect.get(made(), property);
+      return typeof value === 'function' ? value.bind(made()) : value;
+    },
+  });
+}
+
 /**
  * The one warning for a dependency that cannot be reached: which, where (the URL without its
  * credentials), why (the error's message, not its stack: the stack says nothing the message

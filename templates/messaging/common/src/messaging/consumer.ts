@@ -18,7 +18,7 @@
 import { Compile } from 'typebox/compile';
 import type { TSchema, Static } from 'typebox';
 import { isDependencyUnavailable } from '../dependency-errors.ts';
-import type { Logger } from '../logger.ts';
+import { lazyChild, type Logger } from '../logger.ts';
 import { rateLimitedLog } from '../rate-limited-log.ts';
 import type { Delivery, DeliveryHandler, DeliverySemantics, Outcome } from './broker.ts';
 import { parseEnvelope } from './envelope.ts';
@@ -159,7 +159,7 @@ export function createCommandConsumer(options: ConsumerOptions): CommandConsumer
   const byType = new Map(Object.entries(handlers).map(([type, handler]) => [type, { handler, validator: Compile(handler.schema) }]));
   const consume = async (delivery: Delivery): Promise<Outcome> => {
     // The sender's trace, not an id of its own, correlates these lines (trace_id, when traced).
-    const log = logger.child({ messageId: delivery.messageId, deliveryCount: delivery.deliveryCount });
+    const log = lazyChild(logger, () => ({ messageId: delivery.messageId, deliveryCount: delivery.deliveryCount }));
     const parsed = parseEnvelope(delivery.body, delivery.messageId);
     if (!parsed.ok) {
       log.warn({ reason: parsed.reason }, 'poison command: dead-lettered');
@@ -190,7 +190,7 @@ export function createCommandConsumer(options: ConsumerOptions): CommandConsumer
         messageId: envelope.id,
         deliveryCount: delivery.deliveryCount,
         finalAttempt: semantics === 'at-most-once' || delivery.deliveryCount >= maxDeliveries,
-        logger: log.child({ type: envelope.type }),
+        logger: lazyChild(logger, () => ({ messageId: delivery.messageId, deliveryCount: delivery.deliveryCount, type: envelope.type })),
         alreadyApplied: () => {
           duplicate = true;
         },
