@@ -28,12 +28,15 @@ export const component: Component = {
       '@opentelemetry/exporter-trace-otlp-http',
       '@opentelemetry/exporter-trace-otlp-proto',
     ),
-    devDependencies: pinned('typescript', '@types/node', 'esbuild', '@readme/openapi-parser'),
+    devDependencies: pinned('typescript', '@types/node', 'esbuild', 'prettier', '@readme/openapi-parser'),
     scripts: {
       // Bundles for production (build.mjs); type checking is `typecheck`, which CI runs first.
       build: 'node build.mjs',
       clean: "node -e \"fs.rmSync('dist', { recursive: true, force: true })\"",
       typecheck: 'tsc -p tsconfig.json',
+      // .prettierrc.json and .prettierignore say what and how; CI runs format:check.
+      format: 'prettier --write .',
+      'format:check': 'prettier --check .',
       start: 'node dist/main.js',
       // src/development-env.ts loads .env.development (the local dependencies' URLs) when it exists.
       dev: 'node --watch src/dev.ts',

@@ -45,6 +45,9 @@ export interface ResourceTemplateContext extends Omit<TemplateContext, keyof Res
   fields: FieldContext[];
   /** Whether any field is optional (the schemas then need `nullable`). */
   optionalFieldsAny: boolean;
+  /** `'title', 'count'`: the required (or optional) field names as array items, so the rendered list reads as prettier prints it. */
+  requiredFieldList: string;
+  optionalFieldList: string;
   /** `0006`: the prefix of the migration that creates the table. */
   migrationPrefix: string;
   /** Type of the event a delete writes to the outbox: `<resource>.deleted`. */
@@ -57,6 +60,11 @@ export interface ResourceTemplateContext extends Omit<TemplateContext, keyof Res
   example: ResourceNames;
 }
 
+const fieldList = (resource: ResourceSpec, optional: boolean): string =>
+  resource.fields
+    .filter((field) => field.optional === optional)
+    .map((field) => `'${field.name}'`)
+    .join(', ');
 const columnOf = (field: string): string => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 const nullable = (type: string, optional: boolean): string => (optional ? `${type} | null` : type);
 
@@ -99,6 +107,8 @@ export function resourceContextFor(context: TemplateContext, resource: ResourceS
     ...names,
     fields: resource.fields.map(fieldContext),
     optionalFieldsAny: resource.fields.some((field) => field.optional),
+    requiredFieldList: fieldList(resource, false),
+    optionalFieldList: fieldList(resource, true),
     migrationPrefix: migrationPrefix(resource.migration),
     deletedEventType: deletedEventTypeOf(resource.name),
     updateCommandType: updateCommandTypeOf(resource.name),

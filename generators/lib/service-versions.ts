@@ -35,6 +35,8 @@ export const SERVICE_VERSIONS = {
   // build and test
   typescript: '7.0.2',
   esbuild: '0.28.2',
+  // formats the repo (`format`, `format:check` in CI); microforge renders files prettier leaves as they are
+  prettier: '3.10.1',
   '@types/node': '26.6.11',
   '@types/pg': '8.23.1',
   // validates the served OpenAPI document in the service's own tests

@@ -77,9 +77,7 @@ export async function testApp(overrides: Partial<AppDependencies> = {}) {
 export function brokerUrl(): string {
   const url = process.env['AMQP_URL'];
   if (url === undefined || url === '') {
-    throw new Error(
-      'AMQP_URL is not set: these tests need a real RabbitMQ broker, e.g. AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npm test',
-    );
+    throw new Error('AMQP_URL is not set: these tests need a real RabbitMQ broker, e.g. AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npm test');
   }
   return url;
 }

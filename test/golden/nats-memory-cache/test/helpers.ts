@@ -77,9 +77,7 @@ export async function testApp(overrides: Partial<AppDependencies> = {}) {
 export function brokerUrl(): string {
   const url = process.env['NATS_URL'];
   if (url === undefined || url === '') {
-    throw new Error(
-      'NATS_URL is not set: these tests need a real NATS JetStream broker, e.g. NATS_URL=nats://127.0.0.1:4222 npm test',
-    );
+    throw new Error('NATS_URL is not set: these tests need a real NATS JetStream broker, e.g. NATS_URL=nats://127.0.0.1:4222 npm test');
   }
   return url;
 }

@@ -163,7 +163,6 @@ export class RedisHashBackend<V> extends RedisBackend<V> {
   }
 }
 
-
 export interface RedisCacheBackends<ById, List> {
   byId: RedisKeyBackend<ById>;
   lists: RedisHashBackend<List>;

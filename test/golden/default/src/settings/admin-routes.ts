@@ -31,7 +31,6 @@ const SettingsJson = Type.Object({
   settings: Type.Record(Type.String(), Type.Unknown()),
 });
 
-
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** Constant-time comparison: the time taken says nothing about how much of the token matched. */

@@ -34,15 +34,16 @@ describe('order commands', () => {
   });
 
   const handlers = () => orderCommandHandlers({ pool, onEventsCommitted: () => (committed += 1) });
-  const quantityOf = async (id: string) =>
-    (await pool.query<{ quantity: number }>('select quantity from "orders" where id = $1', [id])).rows[0]?.quantity;
+  const quantityOf = async (id: string) => (await pool.query<{ quantity: number }>('select quantity from "orders" where id = $1', [id])).rows[0]?.quantity;
   const eventsFor = async (id: string) =>
-    (await pool.query<{ type: string; data: { delta: number; quantity: number; commandId: string }; trace_context: { traceparent: string } | null }>(
-      "select type, data, trace_context from outbox where data->>'orderId' = $1 order by created_at",
-      [id],
-    )).rows;
+    (
+      await pool.query<{ type: string; data: { delta: number; quantity: number; commandId: string }; trace_context: { traceparent: string } | null }>(
+        "select type, data, trace_context from outbox where data->>'orderId' = $1 order by created_at",
+        [id],
+      )
+    ).rows;
 
-  it('adjust creates the order, adds delta once per command id and writes one event per change, in the command\'s trace', async () => {
+  it("adjust creates the order, adds delta once per command id and writes one event per change, in the command's trace", async () => {
     const { adjust } = handlers();
     assert.ok(adjust);
     const id = randomUUID();

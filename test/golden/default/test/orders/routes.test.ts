@@ -195,7 +195,7 @@ describe('/orders', () => {
     assert.deepEqual(after.rows, [{ name: 'doomed', version: 2, deleted: true }]);
   });
 
-  it('writes the order.deleted event to the outbox with the delete, carrying the request\'s trace', async () => {
+  it("writes the order.deleted event to the outbox with the delete, carrying the request's trace", async () => {
     const id = (await create()).json().id;
     const request = await tracing.tracer.startActiveSpan('DELETE', async (span) => {
       const response = await app.inject({ method: 'DELETE', url: `/orders/${id}`, headers: { 'if-match': '"1"' } });
@@ -204,10 +204,7 @@ describe('/orders', () => {
     });
     const deleted = request.response;
     assert.equal(deleted.statusCode, 204);
-    const { rows } = await pool.query(
-      "select topic, type, data, trace_context from outbox where type = 'order.deleted' and data->>'orderId' = $1",
-      [id],
-    );
+    const { rows } = await pool.query("select topic, type, data, trace_context from outbox where type = 'order.deleted' and data->>'orderId' = $1", [id]);
     assert.equal(rows.length, 1);
     assert.equal(rows[0].topic, 'order.deleted');
     assert.equal(rows[0].data.version, 2);

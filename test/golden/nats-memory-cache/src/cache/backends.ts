@@ -37,7 +37,6 @@ export class MemoryBackend<V extends {}> implements CacheBackend<V> {
   }
 }
 
-
 export interface MemoryCacheBackends<ById extends {}, List extends {}> {
   byId: MemoryBackend<ById>;
   lists: MemoryBackend<List>;

@@ -51,7 +51,10 @@ export function versionVerdict(current: { quantity: number; version: number } | 
     return { kind: 'wait', reason: `order ${data.orderId} is at version ${current.version}, not yet ${data.expectedVersion}` };
   }
   if (current.version > data.expectedVersion) {
-    return { kind: 'fail', reason: `conflict: order ${data.orderId} changed to version ${current.version} after version ${data.expectedVersion} this command was based on` };
+    return {
+      kind: 'fail',
+      reason: `conflict: order ${data.orderId} changed to version ${current.version} after version ${data.expectedVersion} this command was based on`,
+    };
   }
   if (current.quantity + data.delta < 0) {
     return { kind: 'fail', reason: `adjusting order ${data.orderId} by ${data.delta} would make its quantity negative` };

@@ -13,7 +13,6 @@ import type { App } from '../../src/http/app.ts';
 import { bodySchemas } from '../../src/http/validation.ts';
 import { FUZZ_ADMIN_TOKEN, fuzzSkip, startFuzzTarget, type FuzzTarget } from './fuzz-target.ts';
 
-
 /**
  * A body that satisfies a route's JSON schema: every property (required or not) at its smallest
  * valid value, so the fuzz below starts from a request the route accepts.

@@ -12,15 +12,38 @@ const json = { 'content-type': 'application/json' };
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 
 /** A valid invoice and another one, with every field set. */
-const SAMPLE: Record<string, unknown> = { title: 'first', body: 'a longer text\nover two lines', count: 7, price: 12.5, paid: true, dueAt: '2026-01-02T03:04:05.678Z', ownerId: '7d444840-9dc0-41ab-9a8b-5b3c1a6e1c02' };
-const OTHER: Record<string, unknown> = { title: 'second', body: 'another text', count: -3, price: -0.25, paid: false, dueAt: '2026-06-30T23:59:59.000Z', ownerId: '0b5e4a53-35f1-4c5b-8f0e-5a4f7a2b9c11' };
+const SAMPLE: Record<string, unknown> = {
+  title: 'first',
+  body: 'a longer text\nover two lines',
+  count: 7,
+  price: 12.5,
+  paid: true,
+  dueAt: '2026-01-02T03:04:05.678Z',
+  ownerId: '7d444840-9dc0-41ab-9a8b-5b3c1a6e1c02',
+};
+const OTHER: Record<string, unknown> = {
+  title: 'second',
+  body: 'another text',
+  count: -3,
+  price: -0.25,
+  paid: false,
+  dueAt: '2026-06-30T23:59:59.000Z',
+  ownerId: '0b5e4a53-35f1-4c5b-8f0e-5a4f7a2b9c11',
+};
 /** For each field, a value of the wrong type. */
-const WRONG_TYPES: Array<[string, unknown]> = [['title', { text: 'not a string' }], ['body', ['not', 'a string']], ['count', 'seven'], ['price', 'twelve'], ['paid', 'yes'], ['dueAt', 'next tuesday'], ['ownerId', 'not-a-uuid']];
-const REQUIRED_FIELDS: string[] = ['title', 'count', 'paid', 'ownerId', ];
-const OPTIONAL_FIELDS: string[] = ['body', 'price', 'dueAt', ];
+const WRONG_TYPES: Array<[string, unknown]> = [
+  ['title', { text: 'not a string' }],
+  ['body', ['not', 'a string']],
+  ['count', 'seven'],
+  ['price', 'twelve'],
+  ['paid', 'yes'],
+  ['dueAt', 'next tuesday'],
+  ['ownerId', 'not-a-uuid'],
+];
+const REQUIRED_FIELDS: string[] = ['title', 'count', 'paid', 'ownerId'];
+const OPTIONAL_FIELDS: string[] = ['body', 'price', 'dueAt'];
 
-const without = (value: Record<string, unknown>, keys: readonly string[]) =>
-  Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
+const without = (value: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
 const fieldsOf = (body: Record<string, unknown>) => Object.fromEntries(Object.keys(SAMPLE).map((key) => [key, body[key]]));
 
 describe('/invoices', () => {

@@ -12,15 +12,38 @@ const json = { 'content-type': 'application/json' };
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 
 /** A valid shipment-line and another one, with every field set. */
-const SAMPLE: Record<string, unknown> = { label: 'first', notes: 'a longer text\nover two lines', quantity: 7, weight: 12.5, done: true, shippedAt: '2026-01-02T03:04:05.678Z', ref: '7d444840-9dc0-41ab-9a8b-5b3c1a6e1c02' };
-const OTHER: Record<string, unknown> = { label: 'second', notes: 'another text', quantity: -3, weight: -0.25, done: false, shippedAt: '2026-06-30T23:59:59.000Z', ref: '0b5e4a53-35f1-4c5b-8f0e-5a4f7a2b9c11' };
+const SAMPLE: Record<string, unknown> = {
+  label: 'first',
+  notes: 'a longer text\nover two lines',
+  quantity: 7,
+  weight: 12.5,
+  done: true,
+  shippedAt: '2026-01-02T03:04:05.678Z',
+  ref: '7d444840-9dc0-41ab-9a8b-5b3c1a6e1c02',
+};
+const OTHER: Record<string, unknown> = {
+  label: 'second',
+  notes: 'another text',
+  quantity: -3,
+  weight: -0.25,
+  done: false,
+  shippedAt: '2026-06-30T23:59:59.000Z',
+  ref: '0b5e4a53-35f1-4c5b-8f0e-5a4f7a2b9c11',
+};
 /** For each field, a value of the wrong type. */
-const WRONG_TYPES: Array<[string, unknown]> = [['label', { text: 'not a string' }], ['notes', ['not', 'a string']], ['quantity', 'seven'], ['weight', 'twelve'], ['done', 'yes'], ['shippedAt', 'next tuesday'], ['ref', 'not-a-uuid']];
-const REQUIRED_FIELDS: string[] = ['notes', 'weight', 'shippedAt', ];
-const OPTIONAL_FIELDS: string[] = ['label', 'quantity', 'done', 'ref', ];
+const WRONG_TYPES: Array<[string, unknown]> = [
+  ['label', { text: 'not a string' }],
+  ['notes', ['not', 'a string']],
+  ['quantity', 'seven'],
+  ['weight', 'twelve'],
+  ['done', 'yes'],
+  ['shippedAt', 'next tuesday'],
+  ['ref', 'not-a-uuid'],
+];
+const REQUIRED_FIELDS: string[] = ['notes', 'weight', 'shippedAt'];
+const OPTIONAL_FIELDS: string[] = ['label', 'quantity', 'done', 'ref'];
 
-const without = (value: Record<string, unknown>, keys: readonly string[]) =>
-  Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
+const without = (value: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
 const fieldsOf = (body: Record<string, unknown>) => Object.fromEntries(Object.keys(SAMPLE).map((key) => [key, body[key]]));
 
 describe('/shipment-lines', () => {
