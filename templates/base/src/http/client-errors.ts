@@ -11,8 +11,10 @@ import { errorBody } from './errors.ts';
 // node:http as an ES module builds its namespace, whose lazy getters load Node's bundled undici
 // (fetch, WebSocket), about 40 ms of CPU at every start for three strings.
 function answerFor(code: string | undefined): { status: number; reason: string; code: string; message: string } {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, reason: 'Request Timeout', code: 'request_timeout', message: 'the request was not received completely before the deadline' };
-  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, reason: 'Request Header Fields Too Large', code: 'headers_too_large', message: 'the request headers are larger than the server accepts' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { status: 408, reason: 'Request Timeout', code: 'request_timeout', message: 'the request was not received completely before the deadline' };
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return { status: 431, reason: 'Request Header Fields Too Large', code: 'headers_too_large', message: 'the request headers are larger than the server accepts' };
   return { status: 400, reason: 'Bad Request', code: 'bad_request', message: 'the request is not valid HTTP (e.g. a control character in a header)' };
 }
 
