@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Build a generated service repo's Dockerfile (unchanged) into an OCI image with podman,
 # hermetically: the build itself has no network (--network=none, --pull=never).
-#   1. Warm an npm cache from the repo's lockfile on the host: `npm ci --cache CACHE
-#      --ignore-scripts` in a temp copy of package.json + package-lock.json (plain npm install
-#      does not leave everything `npm ci` asks for).
-#   2. podman build with the cache mounted at /root/.npm and an npmrc saying offline=true,
-#      NODE_IMAGE pointing at the local stand-in of the official node image.
+#   1. Warm a cache from the repo's lockfile on the host, in a temp copy of the files the
+#      Dockerfile's dependency stage copies: npm: `npm ci --cache CACHE --ignore-scripts` (plain
+#      npm install does not leave everything `npm ci` asks for); pnpm / Yarn: the manager (at the
+#      version the Dockerfile installs) into the npm cache, then its own frozen install into a
+#      pnpm store / Yarn global cache.
+#   2. podman build with the caches mounted where the build stage's npm, pnpm and Yarn look
+#      (/root/.npm, /root/.local/share/pnpm/store and /root/.cache/pnpm, /root/.yarn/berry), an npmrc saying
+#      offline=true, NODE_IMAGE pointing at the local stand-in of the official node image.
 #   3. Print the image size.
 #
 # Usage: build-image.sh DIR TAG        e.g. build-image.sh /tmp/svc localhost/svc:test
@@ -27,9 +30,21 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 state_dir="${MICROFORGE_CONTAINERS_DIR:-$repo_root/.cache/containers}"
 log() { printf 'build-image: %s\n' "$*" >&2; }
 
-for f in Dockerfile package.json package-lock.json; do
+for f in Dockerfile package.json; do
   [[ -f "$dir/$f" ]] || { log "$dir has no $f"; exit 1; }
 done
+# The repo's package manager, from its lockfile (and the settings file the image copies with it).
+if [[ -f "$dir/package-lock.json" ]]; then manager=npm lockfile=package-lock.json settings=
+elif [[ -f "$dir/pnpm-lock.yaml" ]]; then manager=pnpm lockfile=pnpm-lock.yaml settings=pnpm-workspace.yaml
+elif [[ -f "$dir/yarn.lock" ]]; then manager=yarn lockfile=yarn.lock settings=.yarnrc.yml
+else log "$dir has no package-lock.json, pnpm-lock.yaml or yarn.lock"; exit 1
+fi
+# pnpm / Yarn: the package and version the Dockerfile installs them from (npm install --global X@V).
+manager_package=
+if [[ $manager != npm ]]; then
+  manager_package="$(grep -oE 'npm install --global [^&]*' "$dir/Dockerfile" | grep -oE '(pnpm|@yarnpkg/cli-dist)@[0-9][^ ]*' | head -n 1 || true)"
+  [[ -n $manager_package ]] || { log "$dir/Dockerfile installs no $manager (npm install --global ...)"; exit 1; }
+fi
 
 if [[ -z "${CONTAINERS_CONF:-}" || -z "${CONTAINERS_STORAGE_CONF:-}" || -z "${MICROFORGE_NODE_IMAGE:-}" ]]; then
   setup_out="$(bash "$repo_root/scripts/container-setup.sh" ${NODE_VERSION:+"$NODE_VERSION"})" || exit $?
@@ -48,31 +63,46 @@ printf '%s\n' 'offline=true' 'audit=false' 'fund=false' 'update-notifier=false' 
 mv -f "$npmrc.tmp.$$" "$npmrc"
 
 started=$SECONDS
-# A lockfile already warmed into this cache is skipped (npm never evicts cache entries by itself).
-lock_sum="$(sha256sum "$dir/package-lock.json" | cut -c1-64)"
+pnpm_store="$state_dir/pnpm-store"
+# pnpm (12) checks the lockfile against its supply-chain policies with the packages' metadata:
+# its metadata cache goes in too, or the offline build waits on DNS and fails.
+pnpm_cache="$state_dir/pnpm-cache"
+yarn_home="$state_dir/yarn-berry"
+mkdir -p "$pnpm_store" "$pnpm_cache" "$yarn_home"
+# A lockfile already warmed into these caches is skipped (npm never evicts cache entries by itself).
+lock_sum="$(cat "$dir/$lockfile" ${settings:+"$dir/$settings"} <<<"$manager_package" - | sha256sum | cut -c1-64)"
 stamp="$npm_cache/_microforge-warmed/$lock_sum"
 if [[ -f "$stamp" ]]; then
-  log "npm cache already holds $dir/package-lock.json"
+  log "caches already hold $dir/$lockfile"
 else
-  warm="$(mktemp -d "$state_dir/tmp/npm-warm.XXXXXX")"
+  warm="$(mktemp -d "$state_dir/tmp/warm.XXXXXX")"
   trap 'rm -rf "$warm"' EXIT
-  cp "$dir/package.json" "$dir/package-lock.json" "$warm/"
-  log "warming $npm_cache from $dir/package-lock.json"
-  if ! (cd "$warm" && npm ci --cache "$npm_cache" --ignore-scripts --prefer-offline --no-audit --no-fund \
-    --loglevel=error >"$warm/npm.log" 2>&1); then
-    tail -n 30 "$warm/npm.log" >&2
-    log "npm ci (cache warm-up) failed"
+  cp "$dir/package.json" "$dir/$lockfile" ${settings:+"$dir/$settings"} "$warm/"
+  log "warming caches from $dir/$lockfile ($manager${manager_package:+, $manager_package})"
+  npm_flags=(--cache "$npm_cache" --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error)
+  case $manager in
+    npm) warm_cmd=(npm ci "${npm_flags[@]}") ;;
+    # The manager from the npm cache the build stage installs it from, then its frozen install
+    # fills the store / global cache the build stage reads.
+    pnpm) warm_cmd=(bash -c 'npm install --global --prefix "$1/prefix" "${@:3}" "$2" && "$1/prefix/bin/pnpm" install --frozen-lockfile --ignore-scripts --store-dir "$0" --cache-dir "${0%-store}-cache"' "$pnpm_store" "$warm" "$manager_package" "${npm_flags[@]}") ;;
+    yarn) warm_cmd=(bash -c 'npm install --global --prefix "$1/prefix" "${@:3}" "$2" && YARN_GLOBAL_FOLDER="$0" YARN_ENABLE_GLOBAL_CACHE=true YARN_ENABLE_IMMUTABLE_INSTALLS=true "$1/prefix/bin/yarn" install --immutable --mode=skip-build' "$yarn_home" "$warm" "$manager_package" "${npm_flags[@]}") ;;
+  esac
+  if ! (cd "$warm" && "${warm_cmd[@]}" >"$warm/warm.log" 2>&1); then
+    tail -n 30 "$warm/warm.log" >&2
+    log "$manager cache warm-up failed"
     exit 1
   fi
   rm -rf "$warm"
   mkdir -p "${stamp%/*}" && : >"$stamp"
-  log "npm cache warm in $((SECONDS - started)) s"
+  log "caches warm in $((SECONDS - started)) s"
 fi
 
 t0=$SECONDS
 log "podman build -t $tag $dir (NODE_IMAGE=$MICROFORGE_NODE_IMAGE)"
 if ! podman build --pull=never --network=none --format oci \
   -v "$npm_cache:/root/.npm" -v "$npmrc:/root/.npmrc:ro" \
+  -v "$pnpm_store:/root/.local/share/pnpm/store" -v "$pnpm_cache:/root/.cache/pnpm" \
+  -v "$yarn_home:/root/.yarn/berry" \
   --build-arg "NODE_IMAGE=$MICROFORGE_NODE_IMAGE" \
   -t "$tag" "$dir" >&2; then
   rm -f "$stamp" # next time warm the cache again, in case an entry went missing (ENOTCACHED)

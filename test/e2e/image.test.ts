@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { PINNED_PACKAGE_MANAGER_VERSIONS } from '../../generators/lib/package-manager.js';
 import {
   createTestDatabase,
   messagingNames,
@@ -17,6 +18,7 @@ import {
   freePort,
   getJson,
   makeWorkDir,
+  npmWithServiceNode,
   postJson,
   runCli,
   useE2eCleanup,
@@ -51,9 +53,9 @@ function podmanUsable(): boolean {
   throw new Error(`${runtime.reason}\n(set MICROFORGE_E2E_CONTAINERS=optional to let these tests pass without podman)`);
 }
 
-async function generate(name: string, flags: readonly string[]): Promise<string> {
+async function generate(name: string, flags: readonly string[], env = envWithServiceNode()): Promise<string> {
   const dir = path.join(work, name);
-  const r = await runCli(['new', dir, '--yes', '--skip-git', ...flags], { env: envWithServiceNode(), timeoutMs: 600_000 });
+  const r = await runCli(['new', dir, '--yes', '--skip-git', ...flags], { env, timeoutMs: 600_000 });
   expect({ exitCode: r.exitCode, detail: r.exitCode === 0 ? '' : describeRun('microforge new', r) }).toEqual({ exitCode: 0, detail: '' });
   return dir;
 }
@@ -115,6 +117,24 @@ describe('generated service as an OCI image (podman)', () => {
     expect({ status: quote.status, body: quote.json }).toMatchObject({ status: 200, body: { totalCents: 750 } });
     expect(await probeInside(container)).toEqual(HARDENED_VIEW);
 
+    await stopsCleanly(container);
+  }, TEST_TIMEOUT_MS);
+
+  it('--package-manager pnpm: the image installs exactly pnpm-lock.yaml with pnpm, runs hardened and serves', async () => {
+    if (!podmanUsable()) return;
+    // pnpm on the host only to install the repo at generation (which writes the lockfile).
+    const prefix = path.join(work, 'pnpm');
+    const installed = await npmWithServiceNode(work, ['install', '--global', '--prefix', prefix, '--ignore-scripts', `pnpm@${PINNED_PACKAGE_MANAGER_VERSIONS.pnpm}`], { timeoutMs: 300_000 });
+    expect({ exitCode: installed.exitCode, detail: installed.exitCode === 0 ? '' : describeRun('npm install --global pnpm', installed) }).toEqual({ exitCode: 0, detail: '' });
+    const base = envWithServiceNode();
+    const env = { ...base, PATH: `${base.PATH ?? ''}:${path.join(prefix, 'bin')}`, npm_config_store_dir: path.join(work, 'pnpm-store') };
+    const dir = await generate('img-pnpm', ['--package-manager', 'pnpm', '--storage', 'none', '--messaging', 'none'], env);
+    const tag = await buildAndReport(dir, 'img-pnpm');
+
+    const container = await runHardenedContainer({ image: tag, network: 'slirp4netns' });
+    expect((await container.waitForHttp('/readyz')).status).toBe(200);
+    expect((await getJson(`${container.baseUrl}/livez`)).status).toBe(200);
+    expect(await probeInside(container)).toEqual(HARDENED_VIEW);
     await stopsCleanly(container);
   }, TEST_TIMEOUT_MS);
 
