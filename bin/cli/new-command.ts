@@ -2,6 +2,8 @@
  * `microforge new`: flags > answers file > prompts (only for what is missing) > defaults.
  * Every input is checked before anything is written; the repo appears whole or not at all.
  */
+import { decideCliDependency } from '../../generators/lib/cli-dependency.js';
+import { isPublished } from '../../generators/lib/npm-registry.js';
 import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import { checkPackageManager, managerFromUserAgent, packageManagerCommands, packageManagerOfCreate } from '../../generators/lib/package-manager.js';
 import type { RenderedTree } from '../../generators/lib/render.js';
@@ -40,10 +42,14 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   // --json output is for tools: a question would wait for an answer nobody reads.
   const interactive = context.terminalAttached && !run.yes && !run.json;
   // Without prompts the defaults are final, so the spec is complete (and any contradiction with them known) now, before the target is checked.
-  const choices = interactive ? given : completeSpec(given, target.name);
+  const complete = interactive ? given : completeSpec(given, target.name);
   assertUsableTarget(target, run.force);
+  // After every input is checked: bad input fails at once, not after a registry round trip.
+  const cli = await decideCliDependency(GENERATOR_VERSION, (spec) => isPublished(spec, { timeoutMs: 3_000 }));
+  const choices = cli.cliDependency ? { ...complete, cliDependency: true as const } : complete;
 
   if (manager.notice) reporter.notice(manager.notice);
+  if (cli.notice) reporter.notice(cli.notice);
   if (!context.terminalAttached && !run.yes && !run.json) {
     reporter.notice('No terminal attached: using defaults for every choice not given (as with --yes).');
   }

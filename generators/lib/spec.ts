@@ -41,10 +41,15 @@ export interface ServiceSpec {
    * (package-manager.ts).
    */
   packageManager?: string;
+  /**
+   * true: the repo pins create-microforge as a devDependency and its scripts run the local
+   * `microforge` (decided at `new`: cli-dependency.ts); absent: they run it through `npx -p`.
+   */
+  cliDependency?: true;
 }
 
 /** Keys asked for by `new` (flags, prompts, answers file); resources come from `add resource`, the package manager from how `new` ran. */
-export type ChoiceKey = Exclude<keyof ServiceSpec, 'resources' | 'packageManager'>;
+export type ChoiceKey = Exclude<keyof ServiceSpec, 'resources' | 'packageManager' | 'cliDependency'>;
 /** Choices as they arrive from flags, an answers file or prompts: any subset, not yet checked. */
 export type PartialChoices = Partial<Record<ChoiceKey, unknown>>;
 
@@ -325,6 +330,7 @@ export function completeSpec(given: Partial<ServiceSpec>, directoryName: string,
     storage: known.storage as Storage,
     ...(given.resources?.length ? { resources: given.resources } : {}),
     ...(given.packageManager !== undefined ? { packageManager: given.packageManager } : {}),
+    ...(given.cliDependency === true ? { cliDependency: true as const } : {}),
   };
 }
 

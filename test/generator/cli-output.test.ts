@@ -77,7 +77,7 @@ describe('colours', () => {
     delete env['CI'];
     return execa('script', ['--quiet', '--return', '--command', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_PATH)} new svc --yes --skip-install --skip-git`, '/dev/null'], {
       cwd: work,
-      env: { ...env, ...extra },
+      env: { ...env, MICROFORGE_CLI_DEPENDENCY: 'no', ...extra },
       extendEnv: false,
       reject: false,
       stdin: 'ignore',

@@ -23,7 +23,7 @@ async function pressEnterThroughPrompts(args: readonly string[], cwd: string): P
   const command = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(' ');
   const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
     cwd,
-    env: cleanHostEnv({ TERM: 'xterm', NO_COLOR: '1' }),
+    env: cleanHostEnv({ TERM: 'xterm', NO_COLOR: '1', MICROFORGE_CLI_DEPENDENCY: 'no' }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let screen = '';

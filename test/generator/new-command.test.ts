@@ -79,7 +79,7 @@ describe('microforge new', () => {
 
   it('create-microforge is microforge new', async () => {
     const work = await makeWorkDir('gen-create');
-    const result = await execa(process.execPath, [join(REPO_ROOT, 'dist/bundle/create-microforge.js'), 'made', '--yes', '--dry-run'], { cwd: work, reject: false });
+    const result = await execa(process.execPath, [join(REPO_ROOT, 'dist/bundle/create-microforge.js'), 'made', '--yes', '--dry-run'], { cwd: work, reject: false, env: { ...process.env, MICROFORGE_CLI_DEPENDENCY: 'no' } });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('Dry run: made would be generated');
   });
@@ -87,7 +87,7 @@ describe('microforge new', () => {
   it('keeps its compile cache in the user cache, and runs the same when that cannot be created', async () => {
     const work = await makeWorkDir('gen-compile-cache');
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NODE_COMPILE_CACHE') && key !== 'NODE_DISABLE_COMPILE_CACHE'));
-    const run = (cacheHome: string) => execa(process.execPath, [CLI_PATH, 'new', 'cached', '--yes', '--dry-run'], { cwd: work, reject: false, env: { ...env, XDG_CACHE_HOME: cacheHome }, extendEnv: false });
+    const run = (cacheHome: string) => execa(process.execPath, [CLI_PATH, 'new', 'cached', '--yes', '--dry-run'], { cwd: work, reject: false, env: { ...env, XDG_CACHE_HOME: cacheHome, MICROFORGE_CLI_DEPENDENCY: 'no' }, extendEnv: false });
     const cached = await run(join(work, 'cache'));
     expect(cached.exitCode).toBe(0);
     expect((await readdir(join(work, 'cache', 'microforge', 'compile-cache'))).length).toBeGreaterThan(0);
@@ -165,7 +165,9 @@ describe('on the lowest supported Node.js', () => {
     const { nodeBinDirFor } = await import('../e2e/support/env.js');
     const node = join(nodeBinDirFor('22.18.0'), 'node');
     const work = await makeWorkDir('gen-node22');
-    const result = await execa(node, [CLI_PATH, 'new', 'svc', '--yes', '--skip-install', '--skip-git'], { cwd: work, reject: false });
+    // Forced: whether the registry has this release would add a line (cli-dependency.ts).
+    const env = { ...process.env, MICROFORGE_CLI_DEPENDENCY: 'no' };
+    const result = await execa(node, [CLI_PATH, 'new', 'svc', '--yes', '--skip-install', '--skip-git'], { cwd: work, reject: false, env });
     expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({ exitCode: 0, stderr: '' });
     expect(await readdir(join(work, 'svc'))).toContain('package.json');
   }, 120_000);

@@ -51,7 +51,9 @@ function toResult(r: {
 export async function runCli(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const r = await execa(process.execPath, [CLI_PATH, ...args], {
     cwd: opts.cwd ?? process.cwd(),
-    env: cleanHostEnv(opts.env),
+    // Repos run microforge through npx unless a test asks otherwise: no registry lookup at every
+    // `new` (package.test.ts covers the published path, against its registry stand-in).
+    env: cleanHostEnv({ MICROFORGE_CLI_DEPENDENCY: 'no', ...opts.env }),
     extendEnv: false,
     reject: false,
     all: true,
