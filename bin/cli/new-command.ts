@@ -3,8 +3,9 @@
  * Every input is checked before anything is written; the repo appears whole or not at all.
  */
 import { decideCliDependency } from '../../generators/lib/cli-dependency.js';
+import { installedFrom } from '../../generators/lib/installed-from.js';
 import { isPublished } from '../../generators/lib/npm-registry.js';
-import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
+import { GENERATOR_VERSION, PACKAGE_ROOT } from '../../generators/lib/package-root.js';
 import { checkPackageManager, managerFromUserAgent, packageManagerCommands, packageManagerOfCreate } from '../../generators/lib/package-manager.js';
 import type { RenderedTree } from '../../generators/lib/render.js';
 import { checkAvailability, checkContradictions, checkGivenChoices, completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
@@ -45,7 +46,7 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   const complete = interactive ? given : completeSpec(given, target.name);
   assertUsableTarget(target, run.force);
   // After every input is checked: bad input fails at once, not after a registry round trip.
-  const cli = await decideCliDependency(GENERATOR_VERSION, (spec) => isPublished(spec, { timeoutMs: 3_000 }));
+  const cli = await decideCliDependency(GENERATOR_VERSION, installedFrom(PACKAGE_ROOT), (spec) => isPublished(spec, { timeoutMs: 3_000 }));
   const choices = cli.cliDependency ? { ...complete, cliDependency: true as const } : complete;
 
   if (manager.notice) reporter.notice(manager.notice);

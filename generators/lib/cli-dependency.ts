@@ -5,6 +5,7 @@
  * pure (golden samples are deterministic): the spec's `cliDependency` carries the choice, made
  * once at `new` by decideCliDependency() and kept by `add` and `upgrade` through .yo-rc.json.
  */
+import type { InstalledFrom } from './installed-from.js';
 import { GENERATOR_PACKAGE_NAME } from './package-root.js';
 
 /** What the repo's scripts and docs print for running microforge. */
@@ -34,11 +35,14 @@ export interface CliDependencyDecision {
 }
 
 /**
- * Decides at `new`: the forcing variable (any other value is ignored), else whether the registry has this release (asked
- * with `isPublished`, which answers false or throws a one-line reason when it cannot tell).
+ * Decides at `new`: the forcing variable (any other value is ignored), else where the running CLI was installed
+ * from (a registry install proves the release is published; a checkout or a local tarball is not), and only when
+ * no npm lockfile tells (pnpm or yarn dlx), whether the registry has this release (asked with `isPublished`, which
+ * answers false or throws a one-line reason when it cannot tell).
  */
 export async function decideCliDependency(
   version: string,
+  installed: InstalledFrom,
   isPublished: (spec: string) => Promise<boolean>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<CliDependencyDecision> {
@@ -48,6 +52,10 @@ export async function decideCliDependency(
   if (forced === 'yes') return { cliDependency: true };
   // Asked for: nothing to explain.
   if (forced === 'no') return { cliDependency: false };
+  if (installed.kind === 'registry') return { cliDependency: true };
+  // Whoever runs microforge from its sources knows it is not an installed release.
+  if (installed.kind === 'checkout') return { cliDependency: false };
+  if (installed.kind === 'local') return fallback(`was installed from ${installed.resolved}, not from a registry`);
   try {
     return (await isPublished(spec)) ? { cliDependency: true } : fallback('is not on the registry');
   } catch (error) {
