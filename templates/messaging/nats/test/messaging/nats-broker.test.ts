@@ -97,6 +97,15 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
   }
 }
 
+/**
+ * The server applies acks and naks on its own schedule: stopConsuming()'s flush proves they
+ * arrived, not that the consumer has counted them (CI once read one ack still pending). Waits a
+ * little, well within ack_wait, so a delivery that was never settled still fails the test.
+ */
+async function settledWithinMoments(fx: Fixture): Promise<void> {
+  await waitFor('every delivery settled', async () => (await jsm.consumers.info(fx.names.commandsStream, fx.names.consumer)).num_ack_pending === 0, 1_500);
+}
+
 /** Acknowledged everything: nothing pending, nothing awaiting an ack, the work queue empty. */
 async function drained(fx: Fixture): Promise<boolean> {
   const consumer = await jsm.consumers.info(fx.names.commandsStream, fx.names.consumer);
@@ -342,9 +351,8 @@ describe('NatsBroker (JetStream)', () => {
     await fx.broker.consume(handler);
     await waitFor('handlers running', () => fx.broker.progress().inFlight > 0);
     await fx.broker.stopConsuming();
-    const consumer = await jsm.consumers.info(fx.names.commandsStream, fx.names.consumer);
+    await settledWithinMoments(fx); // nothing left pulled and unacknowledged
     const stream = await jsm.streams.info(fx.names.commandsStream);
-    assert.equal(consumer.num_ack_pending, 0, 'nothing left pulled and unacknowledged');
     assert.equal(deliveries.length + stream.state.messages, 6, 'each command handled or still waiting, none lost');
     assert.ok(deliveries.every((delivery) => delivery.deliveryCount === 1));
   });
@@ -352,6 +360,9 @@ describe('NatsBroker (JetStream)', () => {
   it('stopConsuming stops pulling and waits for in-flight handlers to finish and ack', async () => {
     const fx = fixture({ maxInFlight: 2 });
     await fx.broker.connect();
+    // As if another replica had declared the consumer with a larger limit: the server then delivers
+    // more than the two handlers take, so some commands are pulled and never handed to a handler.
+    await jsm.consumers.update(fx.names.commandsStream, fx.names.consumer, { max_ack_pending: 10 });
     let finished = 0;
     const { deliveries, handler } = recording(async () => {
       await sleep(300);
@@ -365,10 +376,16 @@ describe('NatsBroker (JetStream)', () => {
     assert.equal(fx.broker.progress().inFlight, 0);
     assert.equal(finished, deliveries.length, 'every started handler finished');
     assert.equal(deliveries.length, 2, 'nothing new was handed over after stopping');
-    const consumer = await jsm.consumers.info(fx.names.commandsStream, fx.names.consumer);
     const stream = await jsm.streams.info(fx.names.commandsStream);
     assert.equal(stream.state.messages, 3, 'the two handled commands were acknowledged; the rest wait');
-    assert.equal(consumer.num_ack_pending, 0, 'pulled but unhandled commands were handed back');
+    // Handed back (nak), not left to ack_wait (5 s): another instance gets all three at once.
+    const consumer = await js.consumers.get(fx.names.commandsStream, fx.names.consumer);
+    const taken: string[] = [];
+    for await (const msg of await consumer.fetch({ max_messages: 3, expires: 2_500 })) {
+      taken.push(msg.string());
+      msg.ack();
+    }
+    assert.equal(taken.length, 3, 'pulled but unhandled commands were handed back');
     await fx.broker.close();
   });
 
