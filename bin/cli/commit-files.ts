@@ -5,7 +5,9 @@
  * 1.2 s of CPU (about 2,000 modules) that none of the commands uses. Inquirer (through
  * @yeoman/adapter) loads only when a person is asked something.
  */
-import { Writable } from 'node:stream';
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Transform, Writable } from 'node:stream';
 
 type TerminalAdapter = import('@yeoman/adapter').TerminalAdapter;
 
@@ -69,10 +71,9 @@ interface ConflicterFile {
 
 export async function commitFiles(changes: readonly FileChange[], options: CommitOptions): Promise<void> {
   if (changes.length === 0) return;
-  const [{ create: createMemFs }, { create: createEditor }, { createCommitTransform }, { isFilePending }, conflicter] = await Promise.all([
+  const [{ create: createMemFs }, { create: createEditor }, state, conflicter] = await Promise.all([
     import('mem-fs'),
     import('mem-fs-editor'),
-    import('mem-fs-editor/transform'),
     import('mem-fs-editor/state'),
     import('@yeoman/conflicter'),
   ]);
@@ -85,10 +86,54 @@ export async function commitFiles(changes: readonly FileChange[], options: Commi
   }
   const adapter = options.ask ? await askingAdapter() : lazyAdapter();
   await store.pipeline(
-    { filter: (file) => isFilePending(file) || file.path.endsWith('.yo-resolve') },
+    { filter: (file) => state.isFilePending(file) || file.path.endsWith('.yo-resolve') },
     conflicter.createYoResolveTransform(),
     conflicter.forceYoFiles(),
     conflicter.createConflicterTransform(adapter, { force: options.force, cwd: options.root }),
-    createCommitTransform(),
+    synchronousCommitTransform(state),
   );
+}
+
+type MemFsEditorState = typeof import('mem-fs-editor/state');
+type CommittedFile = import('mem-fs-editor').MemFsEditorFile & { stat?: { mode?: number } | null };
+
+/**
+ * mem-fs-editor's commit transform, with synchronous writes: the same states and the same file
+ * modes, but without five thread-pool round trips per file (stat the folder, open, write, close,
+ * stat the mode). Generating a repo writes some 190 files, and those round trips were most of the
+ * time `new` spent waiting rather than working; a CLI has nothing else to do meanwhile.
+ */
+function synchronousCommitTransform(state: MemFsEditorState): Transform {
+  const folders = new Set<string>();
+  return new Transform({
+    objectMode: true,
+    transform(file: CommittedFile, _encoding, done) {
+      try {
+        if (state.isFileStateModified(file)) {
+          state.setCommittedFile(file);
+          writeCommitted(file, folders);
+        } else if (state.isFileStateDeleted(file) && !state.isFileNew(file)) {
+          state.setCommittedFile(file);
+          rmSync(file.path, { recursive: true });
+        }
+        state.clearFileState(file);
+        done(null, file);
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
+}
+
+function writeCommitted(file: CommittedFile, folders: Set<string>): void {
+  if (!file.contents) throw new Error(`${file.path} cannot write an empty file`);
+  const folder = dirname(file.path);
+  if (!folders.has(folder)) {
+    mkdirSync(folder, { recursive: true });
+    folders.add(folder);
+  }
+  const mode = file.stat?.mode ?? undefined;
+  writeFileSync(file.path, file.contents, { mode });
+  // The mode given to writeFile applies only to a file it creates.
+  if (mode !== undefined && (statSync(file.path).mode & 0o777) !== (mode & 0o777)) chmodSync(file.path, mode);
 }
