@@ -107,13 +107,19 @@ const precompiler: HandlebarsModule = (() => {
   return instance;
 })();
 
+/** The segments of a template's path that render.ts's outputPathFor compiles: a file name without its `.hbs`, as it is rendered. */
+export function templatedSegments(templatePath: string): string[] {
+  const rendered = templatePath.endsWith(TEMPLATE_SUFFIX) ? templatePath.slice(0, -TEMPLATE_SUFFIX.length) : templatePath;
+  return rendered.split('/').filter((segment) => segment.includes('{{'));
+}
+
 /** The CommonJS module the build writes: every template under `templatesRoot` and every templated path segment, precompiled, with its source's hash. */
 export function precompiledTemplatesModule(templatesRoot: string = TEMPLATES_ROOT): string {
   const paths = allFiles(templatesRoot).map((file) => relative(templatesRoot, file).split(sep).join(posix.sep));
   const sources = new Map<string, string>();
   for (const path of paths) {
     if (path.endsWith(TEMPLATE_SUFFIX)) sources.set(path, readFileSync(join(templatesRoot, path), 'utf8'));
-    for (const segment of path.split('/')) if (segment.includes('{{')) sources.set(`path:${segment}`, segment);
+    for (const segment of templatedSegments(path)) sources.set(`path:${segment}`, segment);
   }
   const entries = [...sources]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -1,9 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { matrixSpecs } from '../../generators/lib/combinations.js';
-import { compileTemplate, loadPrecompiledTemplates, precompiledTemplatesModule, sourceHash, templateFor, type PrecompiledTemplates } from '../../generators/lib/compiled-templates.js';
+import {
+  compileTemplate,
+  loadPrecompiledTemplates,
+  precompiledTemplatesModule,
+  sourceHash,
+  templatedSegments,
+  templateFor,
+  type PrecompiledTemplates,
+} from '../../generators/lib/compiled-templates.js';
 import { TEMPLATES_ROOT } from '../../generators/lib/package-root.js';
 import { COMPONENTS } from '../../generators/lib/components.js';
 import { templateContextFor, type TemplateContext } from '../../generators/lib/template-context.js';
@@ -17,6 +25,13 @@ function buildPrecompiled(): PrecompiledTemplates {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Every file under templates/, relative and with POSIX separators. */
+function templateFiles(root: string): string[] {
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1).split('\\').join('/'));
 }
 
 const outcome = (render: () => string): string => {
@@ -34,7 +49,10 @@ describe('templates precompiled at build time', () => {
   it('holds every template and every templated path segment', () => {
     expect(templates.length).toBeGreaterThan(50);
     expect(templates).toContain('base/src/main.ts.hbs');
-    expect([...precompiled.keys()].some((key) => key.startsWith('path:') && key.includes('{{'))).toBe(true);
+    // As outputPathFor compiles them: `0001_create_{{resourcePluralSnake}}.sql`, without `.hbs`.
+    const segments = templateFiles(TEMPLATES_ROOT).flatMap((path) => templatedSegments(path));
+    expect(segments).toContain('0001_create_{{resourcePluralSnake}}.sql');
+    expect(segments.filter((segment) => !precompiled.has(`path:${segment}`))).toEqual([]);
   });
 
   it('renders every template exactly as compiling its source at run time does, across the choice matrix', () => {
