@@ -179,7 +179,7 @@ export class NatsBroker implements Broker {
     await Promise.allSettled([...this.#inFlight]);
     // Acks are sent without waiting for the server; make sure the last ones (and the naks of
     // handed-back messages) have reached it before saying the consumer has stopped.
-    await this.#topology?.nc.flush().catch(() => undefined);
+    if (this.#connected) await this.#topology?.nc.flush().catch(() => undefined);
   }
 
   async publish(message: OutboundMessage): Promise<void> {
@@ -373,7 +373,9 @@ export class NatsBroker implements Broker {
     const messages = this.#messages;
     if (messages === undefined) return;
     const subscription = (messages as Partial<{ sub: Subscription }>).sub;
-    if (subscription !== undefined && !subscription.isClosed() && !subscription.isDraining()) await subscription.drain().catch(() => undefined);
+    // Disconnected, nothing can arrive and a round trip would wait for the reconnect (the
+    // shutdown deadline); what the server holds for us comes back after ack_wait.
+    if (this.#connected && subscription !== undefined && !subscription.isClosed() && !subscription.isDraining()) await subscription.drain().catch(() => undefined);
     messages.stop();
   }
 

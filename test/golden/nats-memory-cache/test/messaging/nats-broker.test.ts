@@ -448,6 +448,24 @@ describe('NatsBroker (JetStream)', () => {
     }
   });
 
+  it('stopConsuming returns at once while the server is unreachable (no round trip waits for the reconnect)', async () => {
+    const target = new URL(natsUrl().replace(/^nats:/, 'http:'));
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 4222));
+    const fx = fixture({ url: `nats://127.0.0.1:${proxy.port}` });
+    await fx.broker.connect();
+    await fx.broker.consume(recording(() => ({ kind: 'ack' })).handler);
+    await proxy.stop();
+    await waitFor('the disconnect to be noticed', async () =>
+      fx.broker.ready(AbortSignal.timeout(300)).then(
+        () => false,
+        () => true,
+      ),
+    );
+    const started = Date.now();
+    await fx.broker.stopConsuming();
+    assert.ok(Date.now() - started < 1_000, `stopConsuming took ${Date.now() - started} ms`);
+  });
+
   it('keeps retrying the first connection until closed', async () => {
     const unused = await tcpProxy('127.0.0.1', 1);
     await unused.stop(); // a port nothing listens on
