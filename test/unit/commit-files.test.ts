@@ -1,12 +1,20 @@
-import { describe, expect, it } from '@jest/globals';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commitFiles } from '../../bin/cli/commit-files.js';
 
+const scratches: string[] = [];
+
 function scratch(): string {
-  return mkdtempSync(join(tmpdir(), 'microforge-commit-'));
+  const directory = mkdtempSync(join(tmpdir(), 'microforge-commit-'));
+  scratches.push(directory);
+  return directory;
 }
+
+afterAll(() => {
+  for (const directory of scratches) rmSync(directory, { recursive: true, force: true });
+});
 
 describe('commitFiles, the one way the CLI writes to a repo', () => {
   it('writes new files into folders it creates, and deletes what a change removes', async () => {
