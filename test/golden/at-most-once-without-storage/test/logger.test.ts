@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -37,5 +38,21 @@ describe('lazyChild', () => {
         ['written too', 'm-1', undefined],
       ],
     );
+  });
+});
+
+describe('createLogger', () => {
+  it('has every line on stdout when the call returns, so a process killed right after loses none', () => {
+    const logger = new URL('../src/logger.ts', import.meta.url).href;
+    const script = `
+      import { createLogger } from ${JSON.stringify(logger)};
+      const log = createLogger({ logLevel: 'info' });
+      for (let line = 0; line < 1000; line++) log.info({ line }, 'before the end');
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.signal, 'SIGKILL', child.stderr);
+    // Written through a thread-pool queue (pino's default), all but the first were lost.
+    assert.equal(child.stdout.split('\n').filter((line) => line.includes('before the end')).length, 1000);
   });
 });
