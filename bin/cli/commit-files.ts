@@ -6,7 +6,7 @@
  * @yeoman/adapter) loads only when a person is asked something.
  */
 import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 
 type TerminalAdapter = import('@yeoman/adapter').TerminalAdapter;
@@ -123,6 +123,26 @@ function synchronousCommitTransform(state: MemFsEditorState): Transform {
       }
     },
   });
+}
+
+/**
+ * Writes a rendered repo into a directory `new` has just made for it (its staging directory).
+ * What commitFiles adds, the conflicter and .yo-resolve, protects files that are already there,
+ * and a fresh directory holds none: every file is a creation nobody needs to be asked about.
+ * Loading mem-fs, its editor and the conflicter and streaming ~190 files through them was a
+ * sixth of `new`'s CPU, for no decision at all.
+ */
+export function writeIntoFreshDirectory(root: string, files: ReadonlyMap<string, Buffer>): void {
+  const folders = new Set<string>([root]);
+  for (const [path, contents] of files) {
+    const file = join(root, path);
+    const folder = dirname(file);
+    if (!folders.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      folders.add(folder);
+    }
+    writeFileSync(file, contents, { flag: 'wx' });
+  }
 }
 
 function writeCommitted(file: CommittedFile, folders: Set<string>): void {

@@ -4,7 +4,6 @@
  */
 import { decideCliDependency } from '../../generators/lib/cli-dependency.js';
 import { installedFrom } from '../../generators/lib/installed-from.js';
-import { isPublished } from '../../generators/lib/npm-registry.js';
 import { GENERATOR_VERSION, PACKAGE_ROOT } from '../../generators/lib/package-root.js';
 import { checkPackageManager, managerFromUserAgent, packageManagerCommands, packageManagerOfCreate } from '../../generators/lib/package-manager.js';
 import type { RenderedTree } from '../../generators/lib/render.js';
@@ -46,7 +45,10 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   const complete = interactive ? given : completeSpec(given, target.name);
   assertUsableTarget(target, run.force);
   // After every input is checked: bad input fails at once, not after a registry round trip.
-  const cli = await decideCliDependency(GENERATOR_VERSION, installedFrom(PACKAGE_ROOT), (spec) => isPublished(spec, { timeoutMs: 3_000 }));
+  // The registry client (and child_process, for npm's settings) loads only if the answer needs the registry.
+  const cli = await decideCliDependency(GENERATOR_VERSION, installedFrom(PACKAGE_ROOT), async (spec) =>
+    (await import('../../generators/lib/npm-registry.js')).isPublished(spec, { timeoutMs: 3_000 }),
+  );
   const choices = cli.cliDependency ? { ...complete, cliDependency: true as const } : complete;
 
   if (manager.notice) reporter.notice(manager.notice);
@@ -70,7 +72,14 @@ export async function newCommand(argv: readonly string[], context: CommandContex
   const staging = target.occupied ? undefined : createStagingDirectory(target);
   let result;
   try {
-    result = await runAppGenerator({ destinationRoot: staging ?? target.path, given: choices, directoryName: target.name, interactive, dryRun: false });
+    result = await runAppGenerator({
+      destinationRoot: staging ?? target.path,
+      freshDirectory: staging !== undefined,
+      given: choices,
+      directoryName: target.name,
+      interactive,
+      dryRun: false,
+    });
     if (staging) moveStagedInto(staging, target);
   } catch (error) {
     if (staging) discardStaging(staging);

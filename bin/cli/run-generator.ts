@@ -1,8 +1,10 @@
 /**
  * Runs `new`'s phases: prompt for what is missing → complete the spec (once) → render in memory →
- * plan against an empty record and write the plan, through the same update plan and commit
- * pipeline (Yeoman's mem-fs and conflicter, repo-update.ts) that `add`, `add resource`,
- * `add docker|kubernetes` and `upgrade` use: one write path for every command.
+ * write. Into the directory `new` made for the repo (its staging directory, empty), the files
+ * are simply written: there is nothing to plan against and nothing to protect. Into an occupied
+ * directory (--force), `new` plans against an empty record and writes the plan through the same
+ * update plan and commit pipeline (Yeoman's mem-fs and conflicter, repo-update.ts) that `add`,
+ * `add resource`, `add docker|kubernetes` and `upgrade` use.
  *
  * It does not load yeoman-environment or yeoman-generator: importing them costs about 1.2 s of
  * CPU on every run (about 2,000 modules: the whole of lodash-es, rxjs through inquirer, npm's
@@ -16,7 +18,7 @@ import { GENERATOR_VERSION } from '../../generators/lib/package-root.js';
 import { renderRepo, type GenerationRecord, type RenderedTree } from '../../generators/lib/render.js';
 import { completeSpec, type ServiceSpec } from '../../generators/lib/spec.js';
 import { planUpdate, type PlannedChange } from '../../generators/lib/update-plan.js';
-import { loadTerminalAdapter } from './commit-files.js';
+import { loadTerminalAdapter, writeIntoFreshDirectory } from './commit-files.js';
 import { applyPlan, filesUnder } from './repo-update.js';
 
 export interface GeneratorRun {
@@ -27,6 +29,8 @@ export interface GeneratorRun {
   /** Ask for what `given` leaves open; without prompts `given` must already be complete. */
   interactive: boolean;
   dryRun: boolean;
+  /** destinationRoot is the directory `new` made for this run (empty): nothing there to plan against or keep. */
+  freshDirectory?: boolean;
   /** Who answers the prompts: Yeoman's terminal adapter unless given (tests pass its TestAdapter). */
   prompter?: Prompter;
 }
@@ -69,6 +73,10 @@ export async function runAppGenerator(run: GeneratorRun): Promise<GeneratorResul
   const spec = run.interactive ? completeSpec({ ...run.given, ...(await promptForMissing(run)) }, run.directoryName) : (run.given as ServiceSpec);
   const tree = renderRepo(spec);
   if (run.dryRun) return { spec, tree, kept: [] };
+  if (run.freshDirectory) {
+    writeIntoFreshDirectory(run.destinationRoot, tree);
+    return { spec, tree, kept: [] };
+  }
   const changes = planNewRepo(spec, tree, run.destinationRoot);
   // Without --force the target is an empty staging directory (an occupied one is refused in
   // target-directory.ts), so a conflict, a generated file already in the way, exists only under --force.

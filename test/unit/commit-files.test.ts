@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commitFiles } from '../../bin/cli/commit-files.js';
+import { commitFiles, writeIntoFreshDirectory } from '../../bin/cli/commit-files.js';
 
 const scratches: string[] = [];
 
@@ -16,7 +16,7 @@ afterAll(() => {
   for (const directory of scratches) rmSync(directory, { recursive: true, force: true });
 });
 
-describe('commitFiles, the one way the CLI writes to a repo', () => {
+describe('commitFiles, the way the CLI writes to an existing repo', () => {
   it('writes new files into folders it creates, and deletes what a change removes', async () => {
     const root = scratch();
     mkdirSync(join(root, 'old'));
@@ -56,5 +56,26 @@ describe('commitFiles, the one way the CLI writes to a repo', () => {
     const root = scratch();
     writeFileSync(join(root, 'src'), 'a file, not a folder\n');
     await expect(commitFiles([{ path: join(root, 'src', 'main.ts'), contents: Buffer.from('x\n'), decided: true }], { root, force: false, ask: false })).rejects.toThrow(/src/);
+  });
+});
+
+describe('writeIntoFreshDirectory, for the directory `new` has just made', () => {
+  it('writes every file of the tree, byte for byte, into the folders it needs', () => {
+    const root = scratch();
+    const tree = new Map([
+      ['package.json', Buffer.from('{}\n')],
+      ['src/http/app.ts', Buffer.from('export {};\n')],
+      ['k8s/base/deployment.yaml', Buffer.from('kind: Deployment\n')],
+      ['.github/workflows/ci.yml', Buffer.from([0xe2, 0x9c, 0x94, 0x0a])],
+    ]);
+    writeIntoFreshDirectory(root, tree);
+    for (const [path, contents] of tree) expect(readFileSync(join(root, path))).toEqual(contents);
+  });
+
+  it('refuses to replace a file that is already there, leaving it as it was', () => {
+    const root = scratch();
+    writeFileSync(join(root, 'README.md'), 'mine\n');
+    expect(() => writeIntoFreshDirectory(root, new Map([['README.md', Buffer.from('generated\n')]]))).toThrow(/EEXIST/);
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toBe('mine\n');
   });
 });
