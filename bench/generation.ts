@@ -6,6 +6,7 @@
  * into .cache/bench for this only), interleaved round by round so drift on a shared machine hits
  * all alike, each measured whole-process (process.ts): wall time, CPU time, peak RSS.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseGenerationRecord } from '../generators/lib/generation-record.js';
@@ -63,6 +64,10 @@ export async function runGenerationBenchmark(options: { rounds: number; log: (li
   for (let round = 0; round <= options.rounds; round++) {
     for (const contender of contenders) {
       rmSync(join(work, contender.directory), { recursive: true, force: true });
+      // Each run starts with nothing waiting to be written back: the previous contender's files
+      // (and their removal) otherwise fell on whoever ran next, and the write floor, the shortest
+      // run, swung from 40 to 200 ms between runs of this benchmark.
+      execFileSync('sync');
       const measured = await measureOk(node, contender.args, { cwd: work, env });
       if (round > 0) samples.get(contender.key)!.push(measured);
     }
