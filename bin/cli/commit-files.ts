@@ -1,5 +1,5 @@
 /**
- * The one way the CLI writes to a repo: through Yeoman's mem-fs and the same commit pipeline
+ * How the CLI writes to an existing repo: through Yeoman's mem-fs and the same commit pipeline
  * yeoman-environment uses (.yo-resolve, forced .yo-rc.json, the conflicter, the commit
  * transform), without loading yeoman-environment or yeoman-generator: importing them costs about
  * 1.2 s of CPU (about 2,000 modules) that none of the commands uses. Inquirer (through
