@@ -4,7 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { COMPILED_TEMPLATES_PATH, precompiledTemplatesModule } from './lib/compiled-templates.js';
+import { COMPILED_TEMPLATES_PATH } from './lib/compiled-templates.js';
+import { precompiledTemplatesModule } from './lib/template-precompiler.js';
 
 mkdirSync(dirname(COMPILED_TEMPLATES_PATH), { recursive: true });
 writeFileSync(COMPILED_TEMPLATES_PATH, precompiledTemplatesModule());

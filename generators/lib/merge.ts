@@ -7,6 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { mergeDiff3 } from 'node-diff3';
 import { parseDocument, type Document } from 'yaml';
+import { sortedByDependencyName } from './dependency-order.js';
 
 export interface MergeOutcome {
   contents: string;
@@ -86,7 +87,7 @@ function sortDependencies(manifest: Json | Absent): Json | Absent {
   const sorted: Record<string, Json> = { ...manifest };
   for (const key of DEPENDENCY_KEYS) {
     const dependencies = sorted[key];
-    if (isRecord(dependencies)) sorted[key] = Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b)));
+    if (isRecord(dependencies)) sorted[key] = sortedByDependencyName(dependencies);
   }
   return sorted;
 }

@@ -1,8 +1,7 @@
 import type { PackageJsonContribution } from './component.js';
+import { sortedByDependencyName } from './dependency-order.js';
 import type { TemplateContext } from './template-context.js';
 
-const sortedRecord = (record: Record<string, string>): Record<string, string> =>
-  Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 
 function mergeRecords(target: Record<string, string>, addition: Record<string, string> | undefined, what: string): void {
   for (const [key, value] of Object.entries(addition ?? {})) {
@@ -36,8 +35,8 @@ export function renderPackageJson(context: TemplateContext, contributions: reado
     // Which manager and version the repo installs with (corepack's field, which Yarn reads).
     ...(context.manager.packageManagerField === '' ? {} : { packageManager: context.manager.packageManagerField }),
     scripts,
-    dependencies: sortedRecord(dependencies),
-    devDependencies: sortedRecord(devDependencies),
+    dependencies: sortedByDependencyName(dependencies),
+    devDependencies: sortedByDependencyName(devDependencies),
   };
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }

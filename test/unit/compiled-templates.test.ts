@@ -6,12 +6,12 @@ import { matrixSpecs } from '../../generators/lib/combinations.js';
 import {
   compileTemplate,
   loadPrecompiledTemplates,
-  precompiledTemplatesModule,
   sourceHash,
   templatedSegments,
   templateFor,
   type PrecompiledTemplates,
 } from '../../generators/lib/compiled-templates.js';
+import { precompiledTemplatesModule } from '../../generators/lib/template-precompiler.js';
 import { TEMPLATES_ROOT } from '../../generators/lib/package-root.js';
 import { COMPONENTS } from '../../generators/lib/components.js';
 import { templateContextFor, type TemplateContext } from '../../generators/lib/template-context.js';
