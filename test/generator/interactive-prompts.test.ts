@@ -18,8 +18,8 @@ afterAll(cleanupAll);
 
 const shellQuote = (value: string): string => `'${value.replaceAll("'", "'\\''")}'`;
 
-/** Runs the CLI on a pseudo-terminal and presses Enter until it exits; returns what the terminal showed. */
-async function pressEnterThroughPrompts(args: readonly string[], cwd: string): Promise<{ exitCode: number | null; screen: string }> {
+/** Runs the CLI on a pseudo-terminal and presses Enter until it exits (or Ctrl-C at the first question); returns what the terminal showed. */
+async function pressEnterThroughPrompts(args: readonly string[], cwd: string, key = '\r'): Promise<{ exitCode: number | null; screen: string }> {
   const command = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(' ');
   const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
     cwd,
@@ -35,7 +35,7 @@ async function pressEnterThroughPrompts(args: readonly string[], cwd: string): P
     const asked = questionsShown(screen).length;
     if (asked > answered && child.stdin.writable) {
       answered = asked;
-      child.stdin.write('\r');
+      child.stdin.write(key);
     }
   }, 200);
   const [exitCode] = (await once(child, 'exit')) as [number | null];
@@ -75,4 +75,14 @@ describe('interactive prompts', () => {
     expect(await recordedChoices(join(work, 'svc'))).toEqual(await recordedChoices(yesRepo));
     expect(await filesUnder(join(work, 'svc'))).toEqual(await filesUnder(yesRepo));
   }, 120_000);
+
+  // The bundle is minified without keeping function names: cancellation is still told apart,
+  // by the name inquirer gives its error.
+  it('Ctrl-C at a question cancels with 130 and writes nothing', async () => {
+    const work = await makeWorkDir('prompts-cancel');
+    const cancelled = await pressEnterThroughPrompts(['new', 'svc', '--skip-install', '--skip-git'], work, '\u0003');
+    expect({ exitCode: cancelled.exitCode, asked: questionsShown(cancelled.screen) }).toEqual({ exitCode: 130, asked: ['[Service] Service name'] });
+    expect(cancelled.screen).toContain('microforge: cancelled; nothing was written');
+    expect(await readdir(work)).toEqual([]);
+  }, 60_000);
 });
