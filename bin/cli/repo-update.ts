@@ -81,6 +81,11 @@ export interface UpdateRun extends RepoCommand {
   reporter: Reporter;
   /** What the summary calls the change, e.g. "add storage". */
   title: string;
+  /**
+   * This version's render of the previous spec, when the caller made it already: it is the base
+   * of the plan for a repo this version generated, and rendering a repo twice is a quarter of `add`.
+   */
+  previousRendered?: RenderedTree;
 }
 
 /** What a plan compares with: the file at a repo-relative path as it is on disk, if it exists. */
@@ -91,8 +96,9 @@ export function filesUnder(root: string): (path: string) => Buffer | undefined {
   };
 }
 
-export async function planRepoUpdate(run: Pick<UpdateRun, 'directory' | 'previous' | 'nextSpec' | 'reporter'>): Promise<PlannedChange[]> {
-  const base = await renderPreviousGeneration(run.previous, run.reporter);
+export async function planRepoUpdate(run: Pick<UpdateRun, 'directory' | 'previous' | 'nextSpec' | 'reporter' | 'previousRendered'>): Promise<PlannedChange[]> {
+  const base =
+    run.previousRendered && run.previous.generatorVersion === GENERATOR_VERSION ? run.previousRendered : await renderPreviousGeneration(run.previous, run.reporter);
   const next = renderRepo(run.nextSpec);
   return planUpdate({
     previous: run.previous,

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderRepo } from '../../generators/lib/render.js';
+import { renderRepo, type RenderedTree } from '../../generators/lib/render.js';
 import {
   addedResourceNameProblem,
   checkFields,
@@ -102,10 +102,10 @@ export async function askFields(resource: string, ask: Ask): Promise<ResourceFie
   }
 }
 
-/** Every migration file the repo has: what this version renders and what the team added by hand. */
-function migrationPaths(directory: string, spec: ServiceSpec): string[] {
+/** Every migration file the repo has: what this version renders (`rendered`) and what the team added by hand. */
+function migrationPaths(directory: string, rendered: RenderedTree): string[] {
   const onDisk = existsSync(join(directory, 'migrations')) ? readdirSync(join(directory, 'migrations')).map((file) => `migrations/${file}`) : [];
-  return [...renderRepo(spec).keys(), ...onDisk];
+  return [...rendered.keys(), ...onDisk];
 }
 
 export async function addResourceCommand(argv: readonly string[], context: CommandContext): Promise<number> {
@@ -138,7 +138,8 @@ export async function addResourceCommand(argv: readonly string[], context: Comma
   else throw new UsageError(`add resource ${name} needs its fields: --field NAME:TYPE[?] (types: ${FIELD_TYPES.join(', ')})`);
   checkFields(name, fields);
 
-  const added: ResourceSpec = { name, fields, migration: nextMigrationNumber(migrationPaths(directory, spec)) };
+  const previousRendered = renderRepo(spec);
+  const added: ResourceSpec = { name, fields, migration: nextMigrationNumber(migrationPaths(directory, previousRendered)) };
   const nextSpec: ServiceSpec = { ...spec, resources: [...(spec.resources ?? []), added] };
-  return runRepoUpdate({ ...started, nextSpec, reporter: context.reporter, title: `add resource ${name}` });
+  return runRepoUpdate({ ...started, nextSpec, reporter: context.reporter, title: `add resource ${name}`, previousRendered });
 }
