@@ -83,7 +83,8 @@ export interface UpdateRun extends RepoCommand {
   title: string;
   /**
    * This version's render of the previous spec, when the caller made it already: it is the base
-   * of the plan for a repo this version generated, and rendering a repo twice is a quarter of `add`.
+   * of the plan for a repo this version generated, so `add resource` renders it once, not twice
+   * (a render is about a tenth of the command).
    */
   previousRendered?: RenderedTree;
 }

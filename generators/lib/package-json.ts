@@ -2,7 +2,6 @@ import type { PackageJsonContribution } from './component.js';
 import { sortedByDependencyName } from './dependency-order.js';
 import type { TemplateContext } from './template-context.js';
 
-
 function mergeRecords(target: Record<string, string>, addition: Record<string, string> | undefined, what: string): void {
   for (const [key, value] of Object.entries(addition ?? {})) {
     if (key in target && target[key] !== value) {
