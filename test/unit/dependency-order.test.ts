@@ -5,7 +5,7 @@ import { compareDependencyNames, sortedByDependencyName } from '../../generators
 
 const sign = (value: number) => Math.sign(value);
 
-/** Every package name installed here: some 1,000 real names, scoped and not. */
+/** Every package name installed here: some 500 real names, scoped and not. */
 function installedNames(): string[] {
   const root = join(process.cwd(), 'node_modules');
   return readdirSync(root).flatMap((entry) =>
