@@ -83,8 +83,8 @@ export interface UpdateRun extends RepoCommand {
   title: string;
   /**
    * This version's render of the previous spec, when the caller made it already: it is the base
-   * of the plan for a repo this version generated, so `add resource` renders it once, not twice
-   * (a render is about a tenth of the command).
+   * of the plan for a repo this version generated, so `add resource` and `upgrade --check`, which
+   * need that render themselves, do not make it twice (a render is about a tenth of `add`).
    */
   previousRendered?: RenderedTree;
 }

@@ -29,9 +29,10 @@ export async function upgradeCommand(argv: readonly string[], context: CommandCo
   if (started === 'help-shown') return 0;
   const { args, directory, previous } = started;
   if (args.check) {
-    const changes = (await planRepoUpdate({ directory, previous, nextSpec: previous.spec, reporter: context.reporter })).filter((change) => change.kind !== 'keep');
+    const rendered = renderRepo(previous.spec);
+    const changes = (await planRepoUpdate({ directory, previous, nextSpec: previous.spec, reporter: context.reporter, previousRendered: rendered })).filter((change) => change.kind !== 'keep');
     const planned = new Set(changes.map((change) => change.path));
-    const drift = generatedDrift(renderRepo(previous.spec), (path) => {
+    const drift = generatedDrift(rendered, (path) => {
       const absolute = join(directory, path);
       return existsSync(absolute) ? readFileSync(absolute) : undefined;
     }).filter((file) => !planned.has(file.path));

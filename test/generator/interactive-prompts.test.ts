@@ -18,8 +18,8 @@ afterAll(cleanupAll);
 
 const shellQuote = (value: string): string => `'${value.replaceAll("'", "'\\''")}'`;
 
-/** Runs the CLI on a pseudo-terminal and presses Enter until it exits (or Ctrl-C at the first question); returns what the terminal showed. */
-async function pressEnterThroughPrompts(args: readonly string[], cwd: string, key = '\r'): Promise<{ exitCode: number | null; screen: string }> {
+/** Runs the CLI on a pseudo-terminal and presses `key` at each question (Enter by default) until it exits; returns what the terminal showed. */
+async function pressAtEachQuestion(args: readonly string[], cwd: string, key = '\r'): Promise<{ exitCode: number | null; screen: string }> {
   const command = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(' ');
   const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
     cwd,
@@ -61,7 +61,7 @@ const recordedChoices = async (repo: string): Promise<unknown> => {
 describe('interactive prompts', () => {
   it('Enter at every question renders what --yes renders', async () => {
     const work = await makeWorkDir('prompts-enter');
-    const prompted = await pressEnterThroughPrompts(['new', 'svc', '--skip-install', '--skip-git'], work);
+    const prompted = await pressAtEachQuestion(['new', 'svc', '--skip-install', '--skip-git'], work);
     expect({ exitCode: prompted.exitCode, asked: questionsShown(prompted.screen) }).toEqual({
       exitCode: 0,
       asked: ['[Service] Service name', '[Service] Example resource', '[Data] Storage owned', '[Data] Read cache', '[Messaging] Messaging semantics', '[Messaging] Message broker'],
@@ -80,7 +80,7 @@ describe('interactive prompts', () => {
   // by the name inquirer gives its error.
   it('Ctrl-C at a question cancels with 130 and writes nothing', async () => {
     const work = await makeWorkDir('prompts-cancel');
-    const cancelled = await pressEnterThroughPrompts(['new', 'svc', '--skip-install', '--skip-git'], work, '\u0003');
+    const cancelled = await pressAtEachQuestion(['new', 'svc', '--skip-install', '--skip-git'], work, '\u0003');
     expect({ exitCode: cancelled.exitCode, asked: questionsShown(cancelled.screen) }).toEqual({ exitCode: 130, asked: ['[Service] Service name'] });
     expect(cancelled.screen).toContain('microforge: cancelled; nothing was written');
     expect(await readdir(work)).toEqual([]);
