@@ -30,7 +30,7 @@ export function ensureDir(path: string): string {
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !/^(npm_|INIT_CWD$|NODE$|NODE_OPTIONS$|NODE_ENV$|FORCE_COLOR$)/i.test(key)) env[key] = value;
+    if (value !== undefined && !/^(npm_|INIT_CWD$|NODE$|NODE_OPTIONS$|NODE_ENV$|NODE_COMPILE_CACHE$|NODE_DISABLE_COMPILE_CACHE$|FORCE_COLOR$)/i.test(key)) env[key] = value;
   }
   return { ...env, ...extra };
 }

@@ -195,23 +195,27 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
       label,
       cwd: service.directory,
       script: 'dist/main.js',
-      env: { NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+      env: { NODE_ENV: 'production', LOG_LEVEL: 'info', ...service.runtimeEnv, ...env },
     });
+    const defaultEnv = {
+      DATABASE_URL: `postgres://${PG.user}@${PG.host}:${PG.port}/${database}`,
+      ...(cache === 'redis' ? { REDIS_URL } : {}),
+      ...(broker === 'rabbitmq' ? { AMQP_URL } : broker === 'nats' ? { NATS_URL } : {}),
+    };
     const defaultLabel = `default (${[defaults.spec.storage, cache === 'none' ? undefined : `cache ${cache}`, broker === null ? undefined : `${defaults.spec.messaging} ${broker}`].filter(Boolean).join(', ')})`;
     const targets: Target[] = [
       { key: 'bare', label: 'bare fastify', cwd: bareDir, script: 'server.mjs', env: { NODE_ENV: 'production' } },
       serviceTarget(minimal, 'minimal (storage none)'),
-      serviceTarget(defaults, defaultLabel, {
-        DATABASE_URL: `postgres://${PG.user}@${PG.host}:${PG.port}/${database}`,
-        ...(cache === 'redis' ? { REDIS_URL } : {}),
-        ...(broker === 'rabbitmq' ? { AMQP_URL } : broker === 'nats' ? { NATS_URL } : {}),
-      }),
+      serviceTarget(defaults, defaultLabel, defaultEnv),
     ];
+    // Started only: what the compile cache the image ships is worth (an image built without it).
+    const uncached: Target = { ...targets[2]!, key: `${defaults.key}-uncached`, label: `${defaultLabel} without the compile cache`, env: { NODE_ENV: 'production', LOG_LEVEL: 'info', ...defaultEnv } };
+    const started = [...targets, uncached];
     // Round 0 warms the page cache and applies the default service's migrations; it is discarded.
-    const startups = new Map<string, number[]>(targets.map((target) => [target.key, []]));
-    const startupCpu = new Map<string, number[]>(targets.map((target) => [target.key, []]));
+    const startups = new Map<string, number[]>(started.map((target) => [target.key, []]));
+    const startupCpu = new Map<string, number[]>(started.map((target) => [target.key, []]));
     for (let round = 0; round <= options.rounds * STARTS_PER_ROUND; round++) {
-      for (const target of targets) {
+      for (const target of started) {
         const running = await start(target);
         await running.stop();
         if (round > 0) {
@@ -226,7 +230,7 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
     const bareLivez = loadSeries(bare.livez);
     const results: BenchResult[] = [];
     const details = [
-      `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s taken in turn across the targets after ${WARM_UP_SECONDS} s of warm-up each; ${pinningNote()}; figures are medians with min-max over rounds; start-up: spawn to first 200 from /readyz (polled every 5 ms), ${options.rounds * STARTS_PER_ROUND} starts in turn; Node ${(await run(join(node24BinDir(), 'node'), ['--version'])).trim()}`,
+      `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s taken in turn across the targets after ${WARM_UP_SECONDS} s of warm-up each; ${pinningNote()}; figures are medians with min-max over rounds; start-up: spawn to first 200 from /readyz (polled every 5 ms), ${options.rounds * STARTS_PER_ROUND} starts in turn; the generated services run with the compile cache their image ships (NODE_COMPILE_CACHE, written by \`node dist/main.js --warm-compile-cache\` as their Dockerfile does); Node ${(await run(join(node24BinDir(), 'node'), ['--version'])).trim()}`,
     ];
     for (const target of targets) {
       const f = underLoad.get(target.key)!;
@@ -262,6 +266,17 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
         );
       }
     }
+    const uncachedStartup = startups.get(uncached.key)!;
+    details.push(`${uncached.label}: ready in ${formatSpan(uncachedStartup, 0)} ms, CPU until ready ${formatSpan(startupCpu.get(uncached.key)!, 0)} ms`);
+    results.push(
+      roundsResult({
+        name: 'default without the compile cache: start to ready /readyz vs bare fastify',
+        unit: 'ms',
+        values: uncachedStartup,
+        baselines: startups.get('bare')!,
+        notes: 'the service as an image built without NODE_COMPILE_CACHE would start it; bare fastify never has one',
+      }),
+    );
     return { title: 'Generated service (same run and same Node as bare fastify, load from wrk)', results, details };
   } finally {
     await psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((error: unknown) => log(`could not drop ${database}: ${String(error)}`));

@@ -25,13 +25,14 @@ type Mode = 'off' | 'on';
 export async function runTracingBenchmark(options: { rounds: number; log: (line: string) => void }): Promise<BenchSection> {
   const { log } = options;
   requireWrk();
-  const { directory } = await prepareService({ storage: 'postgres', cache: 'redis', messaging: 'none', broker: null }, log);
+  const { directory, runtimeEnv } = await prepareService({ storage: 'postgres', cache: 'redis', messaging: 'none', broker: null }, log);
   const sink = await startOtlpSink();
   const database = `microforge_bench_tracing_${process.pid}_${randomBytes(3).toString('hex')}`;
   await psql(`CREATE DATABASE ${database}`);
   const envFor = (mode: Mode): Record<string, string> => ({
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
+    ...runtimeEnv,
     DATABASE_URL: `postgres://${PG.user}@${PG.host}:${PG.port}/${database}`,
     REDIS_URL,
     ...(mode === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on', OTEL_SERVICE_NAME: 'bench-tracing' } : {}),

@@ -99,14 +99,16 @@ async function stopsCleanly(container: HardenedContainer): Promise<void> {
 }
 
 describe('generated service as an OCI image (podman)', () => {
-  it('--storage none --messaging none: builds, runs hardened behind slirp4netns, serves, stops on SIGTERM', async () => {
+  it('--storage none --messaging none: builds, starts from its compile cache, runs hardened behind slirp4netns, serves, stops on SIGTERM', async () => {
     if (!podmanUsable()) return;
     const dir = await generate('img-none', ['--storage', 'none', '--messaging', 'none']);
     const tag = await buildAndReport(dir, 'img-none');
 
-    const container = await runHardenedContainer({ image: tag, network: 'slirp4netns' });
+    // Node says which code cache it read: the one the image's build wrote as the runtime user.
+    const container = await runHardenedContainer({ image: tag, network: 'slirp4netns', env: { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' } });
     const ready = await container.waitForHttp('/readyz');
     expect(ready.status).toBe(200);
+    expect(container.output()).toContain('V8 code cache for ESM file:///app/dist/main.js was accepted');
     const live = await getJson(`${container.baseUrl}/livez`);
     expect(live.status).toBe(200);
     const quote = await postJson<{ totalCents: number }>(`${container.baseUrl}/items/quote`, {

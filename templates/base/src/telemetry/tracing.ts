@@ -32,3 +32,8 @@ export async function startTracing(env: Env): Promise<Tracing> {
   const { startTracingSdk } = await import('./sdk.ts');
   return startTracingSdk(env);
 }
+
+/** Loads the SDK's chunk without starting it: the image's compile cache then holds it too. */
+export async function loadTracingSdk(): Promise<void> {
+  await import('./sdk.ts');
+}

@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +22,8 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['src/main.ts'], {
+function start(env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, ['src/main.ts', ...args], {
     cwd: root,
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -77,5 +80,15 @@ describe('main', () => {
     const { stdout, stderr } = service.output();
     assert.equal(stdout, '');
     assert.equal(stderr, 'orders: invalid configuration: PORT must be an integer port between 0 and 65535\n');
+  });
+
+  it('--warm-compile-cache (the image build step) compiles every module into the cache and exits before reading configuration', async (t) => {
+    const cache = mkdtempSync(path.join(tmpdir(), 'compile-cache-'));
+    t.after(() => rmSync(cache, { recursive: true, force: true }));
+    const service = start({ PORT: 'not-a-port', NODE_COMPILE_CACHE: cache }, ['--warm-compile-cache']);
+    const [code] = await service.exited;
+    assert.deepEqual({ code, ...service.output() }, { code: 0, stdout: '', stderr: '' });
+    const cached = readdirSync(cache, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+    assert.ok(cached.length > 20, `one cache entry per module, found ${cached.length}`);
   });
 });
