@@ -6,11 +6,28 @@ import { traceLogFields } from './telemetry/log-fields.ts';
 
 export type { Logger } from 'pino';
 
+/**
+ * pino's isoTime field, formatted once per millisecond: under load many lines share one, and
+ * Date#toISOString for every line cost about 1 µs of each request's CPU.
+ */
+function isoTimeOncePerMillisecond(): () => string {
+  let formattedAt = Number.NaN;
+  let field = '';
+  return () => {
+    const now = Date.now();
+    if (now !== formattedAt) {
+      formattedAt = now;
+      field = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   const options: LoggerOptions = {
     level: config.logLevel,
     base: { service: SERVICE_NAME, pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeOncePerMillisecond(),
     formatters: { level: (label) => ({ level: label }) },
     // trace_id and span_id of the active span, when tracing is on.
     mixin: traceLogFields,

@@ -55,4 +55,31 @@ describe('createLogger', () => {
     // Written through a thread-pool queue (pino's default), all but the first were lost.
     assert.equal(child.stdout.split('\n').filter((line) => line.includes('before the end')).length, 1000);
   });
+
+  it('stamps each line with the ISO time it was written at (formatted once per millisecond)', () => {
+    const logger = new URL('../src/logger.ts', import.meta.url).href;
+    const script = `
+      import { createLogger } from ${JSON.stringify(logger)};
+      const log = createLogger({ logLevel: 'info' });
+      log.info('first');
+      log.info('same millisecond, most likely');
+      const until = Date.now() + 5;
+      while (Date.now() < until);
+      log.info('later');
+    `;
+    const before = Date.now();
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const after = Date.now();
+    assert.equal(child.status, 0, child.stderr);
+    const times = child.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { time: string }).time);
+    assert.equal(times.length, 3);
+    for (const time of times) {
+      assert.match(time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      assert.ok(Date.parse(time) >= before && Date.parse(time) <= after, `${time} is within the run`);
+    }
+    assert.ok(Date.parse(times[2]!) - Date.parse(times[0]!) >= 5, `the later line has a later time: ${times.join(', ')}`);
+  });
 });

@@ -10,6 +10,7 @@ import { HttpError } from '../http/errors.ts';
 import { etagFor, ifNoneMatchHits, requiredIfMatchVersions } from '../http/etag.ts';
 import { ErrorJson, IdParams, IfMatchHeaders, IfNoneMatchHeaders, OrderInput, OrderJson, OrderPage, ListQuery } from './schemas.ts';
 import type { SettingsView } from '../settings/live-settings.ts';
+import { jsonViewOf } from '../resources/json-view.ts';
 import { assertWritesEnabled } from '../resources/write-errors.ts';
 import type { Order, OrderStore } from './store.ts';
 
@@ -20,16 +21,14 @@ export interface OrdersRoutesOptions {
 
 const PREFIX = '/orders';
 
-function toJson(order: Order): OrderJson {
-  return {
-    id: order.id,
-    name: order.name,
-    quantity: order.quantity,
-    version: order.version,
-    createdAt: order.createdAt.toISOString(),
-    updatedAt: order.updatedAt.toISOString(),
-  };
-}
+const toJson = jsonViewOf((order: Order): OrderJson => ({
+  id: order.id,
+  name: order.name,
+  quantity: order.quantity,
+  version: order.version,
+  createdAt: order.createdAt.toISOString(),
+  updatedAt: order.updatedAt.toISOString(),
+}));
 
 function notFound(id: string): HttpError {
   return new HttpError(404, 'not_found', `order ${id} does not exist`);

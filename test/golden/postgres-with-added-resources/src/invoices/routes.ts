@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { etagFor, ifNoneMatchHits, requiredIfMatchVersions } from '../http/etag.ts';
 import { ErrorJson, IdParams, IfMatchHeaders, IfNoneMatchHeaders, ListQuery } from '../resources/http-schemas.ts';
+import { jsonViewOf } from '../resources/json-view.ts';
 import { assertWritesEnabled, notFound, stale } from '../resources/write-errors.ts';
 import type { SettingsView } from '../settings/live-settings.ts';
 import { InvoiceInput, InvoiceJson, InvoicePage } from './schemas.ts';
@@ -20,21 +21,19 @@ export interface InvoicesRoutesOptions {
 const PREFIX = '/invoices';
 const RESOURCE = 'invoice';
 
-function toJson(entity: Invoice): InvoiceJson {
-  return {
-    id: entity.id,
-    title: entity.title,
-    body: entity.body,
-    count: entity.count,
-    price: entity.price,
-    paid: entity.paid,
-    dueAt: entity.dueAt === null ? null : entity.dueAt.toISOString(),
-    ownerId: entity.ownerId,
-    version: entity.version,
-    createdAt: entity.createdAt.toISOString(),
-    updatedAt: entity.updatedAt.toISOString(),
-  };
-}
+const toJson = jsonViewOf((entity: Invoice): InvoiceJson => ({
+  id: entity.id,
+  title: entity.title,
+  body: entity.body,
+  count: entity.count,
+  price: entity.price,
+  paid: entity.paid,
+  dueAt: entity.dueAt === null ? null : entity.dueAt.toISOString(),
+  ownerId: entity.ownerId,
+  version: entity.version,
+  createdAt: entity.createdAt.toISOString(),
+  updatedAt: entity.updatedAt.toISOString(),
+}));
 
 export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoicesRoutesOptions> = async (app, { store, settings }) => {
   app.post(PREFIX, { schema: { body: InvoiceInput, response: { 201: InvoiceJson, '4xx': ErrorJson } } }, async (request, reply) => {

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { etagFor, ifNoneMatchHits, requiredIfMatchVersions } from '../http/etag.ts';
 import { ErrorJson, IdParams, IfMatchHeaders, IfNoneMatchHeaders, ListQuery } from '../resources/http-schemas.ts';
+import { jsonViewOf } from '../resources/json-view.ts';
 import { assertWritesEnabled, notFound, stale } from '../resources/write-errors.ts';
 import type { SettingsView } from '../settings/live-settings.ts';
 import { ShipmentLineInput, ShipmentLineJson, ShipmentLinePage } from './schemas.ts';
@@ -20,21 +21,19 @@ export interface ShipmentLinesRoutesOptions {
 const PREFIX = '/shipment-lines';
 const RESOURCE = 'shipment-line';
 
-function toJson(entity: ShipmentLine): ShipmentLineJson {
-  return {
-    id: entity.id,
-    label: entity.label,
-    notes: entity.notes,
-    quantity: entity.quantity,
-    weight: entity.weight,
-    done: entity.done,
-    shippedAt: entity.shippedAt.toISOString(),
-    ref: entity.ref,
-    version: entity.version,
-    createdAt: entity.createdAt.toISOString(),
-    updatedAt: entity.updatedAt.toISOString(),
-  };
-}
+const toJson = jsonViewOf((entity: ShipmentLine): ShipmentLineJson => ({
+  id: entity.id,
+  label: entity.label,
+  notes: entity.notes,
+  quantity: entity.quantity,
+  weight: entity.weight,
+  done: entity.done,
+  shippedAt: entity.shippedAt.toISOString(),
+  ref: entity.ref,
+  version: entity.version,
+  createdAt: entity.createdAt.toISOString(),
+  updatedAt: entity.updatedAt.toISOString(),
+}));
 
 export const shipmentLinesRoutes: FastifyPluginAsyncTypebox<ShipmentLinesRoutesOptions> = async (app, { store, settings }) => {
   app.post(PREFIX, { schema: { body: ShipmentLineInput, response: { 201: ShipmentLineJson, '4xx': ErrorJson } } }, async (request, reply) => {
