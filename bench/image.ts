@@ -1,9 +1,9 @@
 /**
- * The final image stage's contents per combination (the bundled dist/, package.json,
- * migrations/; the bundles carry the production dependencies, so there is no node_modules),
- * against a bare fastify app's (its node_modules and server), so dependency bloat shows: the
- * largest packages inside the bundles are listed from their source maps. Sizes are apparent
- * file sizes, summed; no container is built.
+ * The final image stage's contents per combination (the bundled dist/, the compile cache written
+ * at build, package.json, migrations/; the bundles carry the production dependencies, so there is
+ * no node_modules), against a bare fastify app's (its node_modules and server), so dependency
+ * bloat shows: the largest packages inside the bundles are listed from their source maps. Sizes
+ * are apparent file sizes, summed; no container is built.
  */
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,13 +58,14 @@ export async function runImageBenchmark(options: { log: (line: string) => void }
     const distDir = join(service.directory, 'dist');
     const dist = treeSize(distDir);
     const maps = readdirSync(distDir).filter((name) => name.endsWith('.map')).reduce((total, name) => total + lstatSync(join(distDir, name)).size, 0);
-    const total = sum(dist, treeSize(join(service.directory, 'package.json')), treeSize(join(service.directory, 'migrations')));
+    const compileCache = treeSize(service.runtimeEnv['NODE_COMPILE_CACHE']!);
+    const total = sum(dist, compileCache, treeSize(join(service.directory, 'package.json')), treeSize(join(service.directory, 'migrations')));
     results.push(benchResult({ name: `image contents, ${service.key} vs bare fastify`, unit: 'MiB', value: total.bytes / MiB, baseline: bare.bytes / MiB }));
     details.push(
-      `${service.key}: ${(total.bytes / MiB).toFixed(1)} MiB in ${total.files} files (dist ${(dist.bytes / MiB).toFixed(1)} MiB, of which source maps ${(maps / MiB).toFixed(1)} MiB); ${Number.isNaN(service.installSeconds) ? 'install and build reused from the last run' : `npm install ${service.installSeconds.toFixed(1)} s, build ${service.buildSeconds.toFixed(1)} s`}; largest bundled: ${largestBundledPackages(distDir, 5)
+      `${service.key}: ${(total.bytes / MiB).toFixed(1)} MiB in ${total.files} files (dist ${(dist.bytes / MiB).toFixed(1)} MiB, of which source maps ${(maps / MiB).toFixed(1)} MiB; compile cache ${(compileCache.bytes / MiB).toFixed(1)} MiB); ${Number.isNaN(service.installSeconds) ? 'install and build reused from the last run' : `npm install ${service.installSeconds.toFixed(1)} s, build ${service.buildSeconds.toFixed(1)} s`}; largest bundled: ${largestBundledPackages(distDir, 5)
         .map((pkg) => `${pkg.name} ${(pkg.bytes / MiB).toFixed(2)}`)
         .join(', ')} MiB`,
     );
   }
-  return { title: 'Image contents (final stage: bundled dist + package.json + migrations; no node_modules)', results, details };
+  return { title: 'Image contents (final stage: bundled dist + compile cache + package.json + migrations; no node_modules)', results, details };
 }

@@ -56,11 +56,12 @@ async function timed(step: () => Promise<unknown>): Promise<number> {
 
 /**
  * The image's build step (its Dockerfile) on the benchmark's Node: the service then starts as it
- * does in its image. Node keys the cache by its version and the files' contents, so a cache left
- * by another Node or build is ignored, and this writes the current one beside it.
+ * does in its image, and the directory holds what the image would (an earlier run's entries, for
+ * another Node or build, are removed first).
  */
 async function warmCompileCache(directory: string): Promise<Record<string, string>> {
   const runtimeEnv = { NODE_COMPILE_CACHE: join(directory, 'compile-cache') };
+  rmSync(runtimeEnv.NODE_COMPILE_CACHE, { recursive: true, force: true });
   await run(join(node24BinDir(), 'node'), ['dist/main.js', '--warm-compile-cache'], { cwd: directory, env: cleanEnv({ NODE_ENV: 'production', ...runtimeEnv }) });
   return runtimeEnv;
 }
