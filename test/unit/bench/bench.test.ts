@@ -74,7 +74,14 @@ describe('bench plumbing', () => {
     // Child processes, so the figure is exactly theirs: the test runner's own threads are never idle.
     // Both outlive the test by far (killed in finally): on a loaded machine the busy loop's 400 ms
     // of CPU took over 10 s of wall time, and a sleeper that had already exited had no /proc entry.
-    const busy = spawn(process.execPath, ['-e', "while (process.cpuUsage().user < 400_000); console.log('done'); setTimeout(() => {}, 300_000);"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The loop asks for its CPU time only every few million additions: each process.cpuUsage() is
+    // a getrusage system call, and asked in a tight loop they took seconds of system time (3.1 s
+    // in one CI run) before the user time reached 400 ms.
+    const busy = spawn(
+      process.execPath,
+      ['-e', "let sum = 0; while (process.cpuUsage().user < 400_000) for (let i = 0; i < 5e6; i++) sum += i; console.log('done', sum > 0); setTimeout(() => {}, 300_000);"],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const sleeper = spawn('sleep', ['300']);
     try {
       await new Promise((resolve) => busy.stdout.once('data', resolve));
