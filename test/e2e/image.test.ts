@@ -108,7 +108,8 @@ describe('generated service as an OCI image (podman)', () => {
     const container = await runHardenedContainer({ image: tag, network: 'slirp4netns', env: { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' } });
     const ready = await container.waitForHttp('/readyz');
     expect(ready.status).toBe(200);
-    expect(container.output()).toContain('V8 code cache for ESM file:///app/dist/main.js was accepted');
+    const accepted = 'V8 code cache for ESM file:///app/dist/main.js was accepted';
+    expect(await container.outputHolding(accepted)).toContain(accepted);
     const live = await getJson(`${container.baseUrl}/livez`);
     expect(live.status).toBe(200);
     const quote = await postJson<{ totalCents: number }>(`${container.baseUrl}/items/quote`, {

@@ -12,6 +12,7 @@ import { registerCleanup } from './cleanup.js';
 import { cleanHostEnv, type Env } from './env.js';
 import { waitForHttp as pollHttp, type HttpResponse, type WaitForHttpOptions } from './http.js';
 import { freePort } from './net.js';
+import { waitUntil } from './wait.js';
 import { REPO_ROOT } from './paths.js';
 
 export const CONTAINER_SETUP_SCRIPT: string = path.join(REPO_ROOT, 'scripts', 'container-setup.sh');
@@ -176,6 +177,12 @@ export interface HardenedContainer {
   /** Container stdout/stderr lines as they came. */
   readonly lines: string[];
   output(): string;
+  /**
+   * The output once it holds `text`, or as it is after `timeoutMs`: `podman logs --follow` reads
+   * conmon's log file and can trail the container, so a line written before /readyz answered may
+   * not have reached us yet.
+   */
+  outputHolding(text: string, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code when the container exits (on its own or by stop()). */
   readonly exited: Promise<number>;
   /** Set once exited. */
@@ -278,6 +285,9 @@ export async function runHardenedContainer(opts: HardenedContainerOptions): Prom
     args,
     lines,
     output,
+    outputHolding: (text, timeoutMs = 10_000) =>
+      waitUntil(`${JSON.stringify(text)} in the output of ${name}`, () => Promise.resolve(output().includes(text) ? output() : undefined), timeoutMs, 100)
+        .catch(() => output()),
     exited,
     get exitCode() {
       return exitCode;
