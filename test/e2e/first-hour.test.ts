@@ -49,6 +49,9 @@ describe('the default repo in its first hour', () => {
   }, 6 * MINUTES);
 
   it('runs `npm run dev` on the embedded database; 200 distinct commands and 20 duplicates apply exactly 200; Ctrl-C stops it cleanly', async () => {
+    // Opened first, so that a failed run's cleanup deletes the queues after the service is gone
+    // (a running service declares them again).
+    const broker = await openTestBroker('rabbitmq', messagingNames(name, 'item'));
     // Broker and Redis from .env.development, as a developer has them; no DATABASE_URL.
     const dev = startServiceProcess({ cwd: repo, command: 'npm', args: ['run', 'dev'], port: await freePort() });
     await dev.waitReady(3 * MINUTES);
@@ -57,21 +60,17 @@ describe('the default repo in its first hour', () => {
     const created = await http<{ id: string }>(`${dev.baseUrl}/items`, { method: 'POST', body: { name: 'burst', quantity: 0 } });
     expect(created.status).toBe(201);
     const id = created.json?.id ?? '';
-    const broker = await openTestBroker('rabbitmq', messagingNames(name, 'item'));
-    try {
-      const commandIds = Array.from({ length: 200 }, (_, index) => `first-hour-${index}`);
-      const adjust = (commandId: string) => ({ id: commandId, body: { id: commandId, type: 'adjust', data: { itemId: id, delta: 1 } } });
-      await broker.publish([...commandIds, ...commandIds.slice(0, 20)].map(adjust));
-      const quantity = async () => (await http<{ quantity: number }>(`${dev.baseUrl}/items/${id}`)).json?.quantity ?? -1;
-      await waitUntil('200 commands applied', async () => ((await quantity()) >= 200 && (await broker.pendingCommands()) === 0 ? true : undefined), 3 * MINUTES, 200);
-      expect(await quantity()).toBe(200);
-      expect(await broker.deadLetters()).toEqual([]);
-    } finally {
-      await broker.close();
-    }
+    const commandIds = Array.from({ length: 200 }, (_, index) => `first-hour-${index}`);
+    const adjust = (commandId: string) => ({ id: commandId, body: { id: commandId, type: 'adjust', data: { itemId: id, delta: 1 } } });
+    await broker.publish([...commandIds, ...commandIds.slice(0, 20)].map(adjust));
+    const quantity = async () => (await http<{ quantity: number }>(`${dev.baseUrl}/items/${id}`)).json?.quantity ?? -1;
+    await waitUntil('200 commands applied', async () => ((await quantity()) >= 200 && (await broker.pendingCommands()) === 0 ? true : undefined), 3 * MINUTES, 200);
+    expect(await quantity()).toBe(200);
+    expect(await broker.deadLetters()).toEqual([]);
 
     // npm itself dies of the SIGINT (as in a terminal); the service under it shuts down cleanly.
     await dev.stop('SIGINT');
+    await broker.close();
     expect(/Assertion failed/.test(dev.output())).toBe(false);
     const shutdown = dev
       .output()
