@@ -1,7 +1,8 @@
 /**
  * Removes what a generated service declared on the machine's broker (its command and
  * dead-letter queues and events exchange on RabbitMQ, its streams on NATS), so a benchmark leaves
- * no durable queues behind. Runs a script with the generated repo's own broker client on Node 24.
+ * no durable queues behind. Runs a script with the generated repo's own broker client on the
+ * services' Node.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -2,8 +2,9 @@
  * Consumer throughput of the generated at-least-once consumer with PostgreSQL (inbox, effect and
  * outbox in one transaction, ack after commit, outbox relay publishing with confirms) against a
  * bare consumer on the same broker doing the same single-row update with manual acks, measured
- * in the same run, per broker. Both run on Node 24 with the same prefetch / max-ack-pending and
- * pool size; each drains the same number of commands published in one burst onto one row.
+ * in the same run, per broker. Both run on the services' Node (scripts/ensure-node.sh) with the
+ * same prefetch / max-ack-pending and pool size; each drains the same number of commands
+ * published in one burst onto one row, after a warm-up burst that is not counted.
  * A rate runs from the burst's first message until the row shows it all applied, timed inside
  * the driver, which reads the row every 10 ms over one connection opened beforehand. Polling
  * with a psql process instead cost about 30 ms of CPU per poll: a whole core of the machine's
@@ -18,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { renderRepo } from '../generators/lib/render.js';
 import { completeSpec } from '../generators/lib/spec.js';
 import { AMQP_URL, NATS_URL, removeServiceTopology, type BrokerKind } from './broker-topology.js';
-import { node24BinDir, node24Env, REPO_ROOT, run } from './environment.js';
+import { serviceNodeBinDir, serviceNodeEnv, REPO_ROOT, run } from './environment.js';
 import { processCpuMs } from './load.js';
 import { roundsResult, type BenchResult } from './result.js';
 
@@ -32,9 +33,9 @@ async function psql(database: string, sql: string): Promise<string> {
 }
 
 /**
- * The test-side script, run on Node 24 inside the generated repo (so it uses that repo's pg and
- * broker client): `publish` sends the burst; `bare` is the baseline consumer; `cleanup` removes
- * what the bare consumer declared.
+ * The test-side script, run on the services' Node inside the generated repo (so it uses that
+ * repo's pg and broker client): `publish` sends the burst; `bare` is the baseline consumer;
+ * `cleanup` removes what the bare consumer declared.
  */
 const DRIVER = String.raw`
 import pg from 'pg';
@@ -168,8 +169,8 @@ async function measureBroker(broker: BrokerKind, rounds: number, log: (line: str
   const database = `bench_consumer_${suffix}`;
   const url = broker === 'rabbitmq' ? AMQP_URL : NATS_URL;
   const bareCommands = `${name}-bare.item.commands`;
-  const node = join(node24BinDir(), 'node');
-  const env = node24Env();
+  const node = join(serviceNodeBinDir(), 'node');
+  const env = serviceNodeEnv();
   const driver = join(repo, 'bench-driver.mjs');
   const started: Started[] = [];
   try {
@@ -211,10 +212,18 @@ async function measureBroker(broker: BrokerKind, rounds: number, log: (line: str
     started.push(service);
     await until('the service to be ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)), 60_000, 100);
     const bareRow = randomUUID();
-    await psql(database, `insert into items (id, name, quantity) values ('${bareRow}', 'bench', 0)`);
+    const bareWarmUpRow = randomUUID();
+    await psql(database, `insert into items (id, name, quantity) values ('${bareRow}', 'bench', 0), ('${bareWarmUpRow}', 'bench warm-up', 0)`);
     const bare = start(node, driverArgs('bare', bareCommands, bareRow), repo, env);
     started.push(bare);
     await until('the bare consumer to be ready', () => bare.output().includes('ready'), 60_000);
+    const drainedOutbox = () => until('the outbox to drain', async () => Number(await psql(database, 'select count(*) from outbox')) === 0, 60_000, 100);
+
+    // Warm-up, discarded: a burst through each first, so that round 1 does not pay for JIT
+    // compilation and the pools' first connections (the generated consumer has more code to warm).
+    await burst(`${name}.item.commands`, randomUUID(), MESSAGES);
+    await drainedOutbox();
+    await burst(bareCommands, bareWarmUpRow, MESSAGES);
 
     const generatedRates: number[] = [];
     const bareRates: number[] = [];
@@ -226,7 +235,7 @@ async function measureBroker(broker: BrokerKind, rounds: number, log: (line: str
       const generatedRow = randomUUID();
       const generatedCpuBefore = processCpuMs(service.child.pid);
       generatedRates.push(await burst(`${name}.item.commands`, generatedRow, MESSAGES));
-      await until('the outbox to drain', async () => Number(await psql(database, 'select count(*) from outbox')) === 0, 60_000, 100);
+      await drainedOutbox();
       generatedCpu.push(((processCpuMs(service.child.pid) - generatedCpuBefore) * 1000) / MESSAGES);
 
       // The bare consumer's row adds up every round's burst.
@@ -254,7 +263,7 @@ async function measureBroker(broker: BrokerKind, rounds: number, log: (line: str
       target: 0.85,
       better: 'higher',
       notes:
-        `${MESSAGES} adjust commands in one burst onto one row per round, rounds in turn; prefetch/max-ack-pending ${MAX_IN_FLIGHT}, pool ${POOL_MAX}; ` +
+        `${MESSAGES} adjust commands in one burst onto one row per round, rounds in turn after a discarded warm-up burst through each; prefetch/max-ack-pending ${MAX_IN_FLIGHT}, pool ${POOL_MAX}; ` +
         'generated: inbox + update + outbox in one transaction, ack after commit, relay publishing with confirms (LOG_LEVEL=warn); ' +
         'bare: the same update, manual ack; both processes stay up (the idle one costs under 1 % of a core)',
     });

@@ -35,21 +35,21 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...env, ...extra };
 }
 
-let node24Bin: string | undefined;
+let serviceNodeBin: string | undefined;
 
 /** The Node bin dir generated services run on (scripts/ensure-node.sh; fetched once). */
-export function node24BinDir(): string {
-  node24Bin ??= execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-node.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+export function serviceNodeBinDir(): string {
+  serviceNodeBin ??= execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-node.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
     .trim()
     .split('\n')
     .pop();
-  if (!node24Bin) throw new Error('scripts/ensure-node.sh printed no bin dir');
-  return node24Bin;
+  if (!serviceNodeBin) throw new Error('scripts/ensure-node.sh printed no bin dir');
+  return serviceNodeBin;
 }
 
-export function node24Env(extra: Record<string, string> = {}): Record<string, string> {
+export function serviceNodeEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env = cleanEnv();
-  return { ...env, PATH: `${node24BinDir()}:${env.PATH ?? '/usr/bin:/bin'}`, ...extra };
+  return { ...env, PATH: `${serviceNodeBinDir()}:${env.PATH ?? '/usr/bin:/bin'}`, ...extra };
 }
 
 /** Runs a command to completion (setup steps, not measured); throws with the tail of its output on failure. */

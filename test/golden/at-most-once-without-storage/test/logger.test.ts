@@ -41,34 +41,33 @@ describe('lazyChild', () => {
   });
 });
 
+/** Runs `body` in a process of its own, with `log` made by createLogger at level info. */
+function runWithLogger(body: string) {
+  const logger = new URL('../src/logger.ts', import.meta.url).href;
+  const script = `import { createLogger } from ${JSON.stringify(logger)};\nconst log = createLogger({ logLevel: 'info' });\n${body}`;
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+}
+
 describe('createLogger', () => {
   it('has every line on stdout when the call returns, so a process killed right after loses none', () => {
-    const logger = new URL('../src/logger.ts', import.meta.url).href;
-    const script = `
-      import { createLogger } from ${JSON.stringify(logger)};
-      const log = createLogger({ logLevel: 'info' });
+    const child = runWithLogger(`
       for (let line = 0; line < 1000; line++) log.info({ line }, 'before the end');
       process.kill(process.pid, 'SIGKILL');
-    `;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    `);
     assert.equal(child.signal, 'SIGKILL', child.stderr);
     // Written through a thread-pool queue (pino's default), all but the first were lost.
     assert.equal(child.stdout.split('\n').filter((line) => line.includes('before the end')).length, 1000);
   });
 
   it('stamps each line with the ISO time it was written at (formatted once per millisecond)', () => {
-    const logger = new URL('../src/logger.ts', import.meta.url).href;
-    const script = `
-      import { createLogger } from ${JSON.stringify(logger)};
-      const log = createLogger({ logLevel: 'info' });
+    const before = Date.now();
+    const child = runWithLogger(`
       log.info('first');
       log.info('same millisecond, most likely');
       const until = Date.now() + 5;
       while (Date.now() < until);
       log.info('later');
-    `;
-    const before = Date.now();
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    `);
     const after = Date.now();
     assert.equal(child.status, 0, child.stderr);
     const times = child.stdout

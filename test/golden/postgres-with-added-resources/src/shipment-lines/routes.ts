@@ -21,7 +21,7 @@ export interface ShipmentLinesRoutesOptions {
 const PREFIX = '/shipment-lines';
 const RESOURCE = 'shipment-line';
 
-const toJson = jsonViewOf((entity: ShipmentLine): ShipmentLineJson => ({
+const toJson = (entity: ShipmentLine): ShipmentLineJson => ({
   id: entity.id,
   label: entity.label,
   notes: entity.notes,
@@ -33,7 +33,11 @@ const toJson = jsonViewOf((entity: ShipmentLine): ShipmentLineJson => ({
   version: entity.version,
   createdAt: entity.createdAt.toISOString(),
   updatedAt: entity.updatedAt.toISOString(),
-}));
+});
+
+// A read by id may come from the memory cache, the same row object on every hit: its JSON is
+// built once. Lists, creates and updates have new rows each time, so they build it directly.
+const readJsonOf = jsonViewOf(toJson);
 
 export const shipmentLinesRoutes: FastifyPluginAsyncTypebox<ShipmentLinesRoutesOptions> = async (app, { store, settings }) => {
   app.post(PREFIX, { schema: { body: ShipmentLineInput, response: { 201: ShipmentLineJson, '4xx': ErrorJson } } }, async (request, reply) => {
@@ -63,7 +67,7 @@ export const shipmentLinesRoutes: FastifyPluginAsyncTypebox<ShipmentLinesRoutesO
       if (found === undefined) throw notFound(RESOURCE, request.params.id);
       reply.header('etag', etagFor(found.version));
       if (ifNoneMatchHits(request.headers['if-none-match'], found.version)) return reply.code(304).send(null);
-      return reply.send(toJson(found));
+      return reply.send(readJsonOf(found));
     },
   );
 
