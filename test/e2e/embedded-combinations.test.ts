@@ -8,8 +8,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { AMQP_TEST_URL, describeRun, makeWorkDir, NATS_TEST_URL, npmWithServiceNode, runCli, useE2eCleanup, type RunResult } from './support/index.js';
+import { dirname, join } from 'node:path';
+import { AMQP_TEST_URL, describeRun, isolatedTmpDir, makeWorkDir, NATS_TEST_URL, npmWithServiceNode, runCli, useE2eCleanup, type RunResult } from './support/index.js';
 import { installSharedDependencies, undeclaredImports } from './support/shared-install.js';
 
 useE2eCleanup(120_000);
@@ -84,9 +84,14 @@ describe('every combination with storage on the embedded database', () => {
   it(`each one's own npm test passes on the embedded database (${CONCURRENCY} at a time)`, async () => {
     expect(repos.size).toBe(combinations.length);
     const problems = await mapWithConcurrency([...repos], CONCURRENCY, async ([which, repo]) => {
-      const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: '', AMQP_URL: AMQP_TEST_URL, NATS_URL: NATS_TEST_URL }, timeoutMs: 15 * MINUTES });
+      const tmp = await isolatedTmpDir(dirname(repo));
+      const env = { DATABASE_URL: '', AMQP_URL: AMQP_TEST_URL, NATS_URL: NATS_TEST_URL, TMPDIR: tmp.path };
+      const result = await npmWithServiceNode(repo, ['test'], { env, timeoutMs: 15 * MINUTES });
       const counts = Object.fromEntries(['pass', 'fail', 'skipped', 'cancelled'].map((kind) => [kind, Number(new RegExp(`^ℹ ${kind} (\\d+)$`, 'm').exec(result.stdout)?.[1] ?? -1)]));
       const problems = problemsOf(which, result, counts);
+      // On a developer's machine every run's leftovers would pile up (the embedded database's data directory alone is about 40 MB).
+      const left = await tmp.leftovers();
+      if (left.length > 0) problems.push(`${which}: its tests left ${left.join(', ')} in their temp dir`);
       // As each one ends, not only at the end: a failure is readable while the others still run.
       process.stdout.write(`embedded npm test, ${which}: exit ${String(result.exitCode)}, ${JSON.stringify(counts)} in ${Math.round(result.durationMs / 1000)} s\n${problems.join('\n')}`);
       return problems;

@@ -8,12 +8,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { EVERY_TYPE, EVERY_TYPE_FLIPPED } from './support/resource-fields.js';
 import { AMQP_TEST_URL, messagingNames, openTestBroker, type TestBrokerClient } from './support/brokers.js';
-import { createTestDatabase, describeRun, envWithServiceNode, freePort, http, makeWorkDir, npmWithServiceNode, runCli, startHardened, useE2eCleanup, type TestDatabase } from './support/index.js';
+import { createTestDatabase, describeRun, envWithServiceNode, freePort, http, isolatedTmpDir, makeWorkDir, npmWithServiceNode, runCli, startHardened, useE2eCleanup, type TestDatabase } from './support/index.js';
 
 useE2eCleanup();
 
@@ -128,8 +128,11 @@ describe.each(scenarios)('add resource in $label', (scenario) => {
   }, 8 * MINUTES);
 
   it('passes its own tests against the real PostgreSQL, Redis and RabbitMQ', async () => {
-    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: database.url, ...backingServices() }, timeoutMs: 8 * MINUTES });
+    // Its migration and backup tests run only here, against the real server: nothing of theirs may stay in the temp dir.
+    const tmp = await isolatedTmpDir(dirname(repo));
+    const result = await npmWithServiceNode(repo, ['test'], { env: { DATABASE_URL: database.url, ...backingServices(), TMPDIR: tmp.path }, timeoutMs: 8 * MINUTES });
     expect({ exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun('npm test', result) }).toEqual({ exitCode: 0, output: '' });
+    expect(await tmp.leftovers()).toEqual([]);
     expect(Number(/^ℹ fail (\d+)$/m.exec(result.stdout)?.[1] ?? -1)).toBe(0);
     // The added resources' own suites ran, and nothing was skipped on the real server.
     for (const plural of ['/orders', '/order-lines']) expect(result.stdout).toMatch(new RegExp(`^✔ ${plural} \\(`, 'm'));

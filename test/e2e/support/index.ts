@@ -3,7 +3,7 @@
 export { REPO_ROOT, CLI_PATH, ENSURE_NODE_SCRIPT } from './paths.js';
 export { registerCleanup, cleanupAll, pendingCleanups } from './cleanup.js';
 export { useE2eCleanup } from './hooks.js';
-export { makeWorkDir } from './workdir.js';
+export { isolatedTmpDir, makeWorkDir } from './workdir.js';
 export { cleanHostEnv, serviceNodeBinDir, serviceNodePath, envWithServiceNode, type Env } from './env.js';
 export { runCli, runWithServiceNode, npmWithServiceNode, describeRun, type RunResult, type RunOptions } from './run.js';
 export { createTestDatabase, psql, PG_HOST, PG_PORT, PG_USER, type TestDatabase } from './postgres.js';

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { registerCleanup } from './cleanup.js';
@@ -21,4 +21,17 @@ export async function makeWorkDir(prefix = 'e2e'): Promise<string> {
     await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   });
   return dir;
+}
+
+/** npm (11) enables Node's compile cache in os.tmpdir(): a cache that every run reuses, not a leftover. */
+const NPM_COMPILE_CACHE = 'node-compile-cache';
+
+/**
+ * A TMPDIR of its own for one run of a generated repo's tests, inside `parent` (a work dir), so
+ * that what the run left behind can be listed: `leftovers()` names each entry still in it. A short
+ * name: the embedded database's Unix socket lives below it, and socket paths end at 107 bytes.
+ */
+export async function isolatedTmpDir(parent: string): Promise<{ path: string; leftovers(): Promise<string[]> }> {
+  const dir = await mkdtemp(path.join(parent, 'tmp-'));
+  return { path: dir, leftovers: async () => (await readdir(dir)).filter((entry) => entry !== NPM_COMPILE_CACHE) };
 }

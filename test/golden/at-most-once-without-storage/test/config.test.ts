@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
 const AMQP_URL = 'amqp://app:s3cret@rabbitmq.internal:5672';
 const required = { AMQP_URL };
 const dir = mkdtempSync(join(tmpdir(), 'orders-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, content: string): string {
   const path = join(dir, name);

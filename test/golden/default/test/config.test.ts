@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
 const DATABASE_URL = 'postgres://app:s3cret@db.internal:5432/orders';
@@ -10,6 +10,7 @@ const REDIS_URL = 'redis://:s3cret@redis.internal:6379';
 const AMQP_URL = 'amqp://app:s3cret@rabbitmq.internal:5672';
 const required = { DATABASE_URL, REDIS_URL, AMQP_URL };
 const dir = mkdtempSync(join(tmpdir(), 'orders-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, content: string): string {
   const path = join(dir, name);

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
 const DATABASE_URL = 'postgres://app:s3cret@db.internal:5432/orders';
 const NATS_URL = 'nats://nats.internal:4222';
 const required = { DATABASE_URL, NATS_URL };
 const dir = mkdtempSync(join(tmpdir(), 'orders-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, content: string): string {
   const path = join(dir, name);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -91,6 +91,7 @@ describe('backup and restore', () => {
     const before = await rows(`select md5(string_agg(id || ':' || note, ',' order by id)) as digest from kept`);
 
     const backupDir = mkdtempSync(join(tmpdir(), 'orders-backups-'));
+    t.after(() => rmSync(backupDir, { recursive: true, force: true }));
     runBackupScript(urlOf(scratch), backupDir);
     const dumps = readdirSync(backupDir).filter((file) => file.endsWith('.dump'));
     assert.equal(dumps.length, 1, `one complete dump in ${backupDir}`);

@@ -132,8 +132,10 @@ describe('embedded database', () => {
     }
   });
 
-  it('refuses to open a data directory another process has open, and keeps its data', async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), 'orders-embedded-')), 'pglite');
+  it('refuses to open a data directory another process has open, and keeps its data', async (t) => {
+    const parent = mkdtempSync(join(tmpdir(), 'orders-embedded-'));
+    t.after(() => rmSync(parent, { recursive: true, force: true }));
+    const dataDir = join(parent, 'pglite');
     const lock = `${dataDir}.lock`;
     const open = async () => {
       const socketDir = mkdtempSync(join(tmpdir(), 'pglite-'));
