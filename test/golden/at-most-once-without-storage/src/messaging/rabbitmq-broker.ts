@@ -3,12 +3,14 @@
  * - commands: a durable quorum queue reached through the default exchange, with a delivery
  *   limit and a dead-letter route to the dead-letter queue (also a quorum queue);
  * - events: a durable topic exchange; every publish waits for the broker's confirm.
- * At-least-once acks after the handler's effect is committed; at-most-once acks on receipt,
- * before the handler runs. The connection reconnects with backoff; the consumer resumes.
+ * At-least-once acks after the handler's effect is committed (the acks of concurrent deliveries
+ * coalesced: coalesced-acks.ts); at-most-once acks on receipt, before the handler runs. The
+ * connection reconnects with backoff; the consumer resumes.
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { unreachableWarning, type Logger } from '../logger.ts';
 import { currentTraceCarrier, traceHeadersOf } from '../telemetry/messaging.ts';
+import { CoalescedAcks } from './coalesced-acks.ts';
 import type { Broker, ConsumerProgress, Delivery, DeliveryHandler, DeliverySemantics, OutboundCommand, OutboundMessage, Outcome, TraceCarrier } from './broker.ts';
 
 export interface RabbitmqBrokerOptions {
@@ -40,6 +42,8 @@ export class RabbitmqBroker implements Broker {
   readonly #logger: Logger;
   #connection: ChannelModel | undefined;
   #consumeChannel: Channel | undefined;
+  /** At-least-once: the acks of #consumeChannel, for as long as that channel lives. */
+  #acks: CoalescedAcks | undefined;
   #publishChannel: ConfirmChannel | undefined;
   #handler: DeliveryHandler | undefined;
   #consumerTag: string | undefined;
@@ -78,6 +82,8 @@ export class RabbitmqBroker implements Broker {
     this.#consumerTag = undefined;
     if (channel && tag) await channel.cancel(tag).catch(() => undefined);
     if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    const acks = this.#acks;
+    if (acks) this.#settleQuietly(() => acks.flush());
   }
 
   async publish(message: OutboundMessage): Promise<void> {
@@ -162,6 +168,10 @@ export class RabbitmqBroker implements Broker {
       this.#connection = connection;
       this.#publishChannel = publishChannel;
       this.#consumeChannel = consumeChannel;
+      this.#acks =
+        this.#options.semantics === 'at-least-once'
+          ? new CoalescedAcks(consumeChannel, (error) => this.#logger.warn({ err: error }, 'settling a delivery failed: its channel is closed'))
+          : undefined;
       if (this.#handler && !this.#consumingStopped) await this.#startConsumer(consumeChannel);
     } catch (error) {
       await connection.close().catch(() => undefined);
@@ -190,6 +200,7 @@ export class RabbitmqBroker implements Broker {
     this.#connection = undefined;
     this.#publishChannel = undefined;
     this.#consumeChannel = undefined;
+    this.#acks = undefined;
     this.#consumerTag = undefined;
     if (this.#closed || this.#reconnecting) return;
     this.#logger.warn('RabbitMQ connection lost; reconnecting');
@@ -200,24 +211,27 @@ export class RabbitmqBroker implements Broker {
 
   async #startConsumer(channel: Channel): Promise<void> {
     if (this.#consumerTag) return;
+    const acks = this.#acks;
     const { consumerTag } = await channel.consume(
       this.#options.commandsQueue,
       (message) => {
-        if (message) this.#deliver(channel, message);
+        if (!message) return;
+        acks?.delivered(message);
+        this.#deliver(channel, message, acks);
       },
       { noAck: false },
     );
     this.#consumerTag = consumerTag;
   }
 
-  #deliver(channel: Channel, message: ConsumeMessage): void {
+  #deliver(channel: Channel, message: ConsumeMessage, acks: CoalescedAcks | undefined): void {
     if (!this.#handler) return;
     // Progress is measured from the later of the last settle and the start of a busy period,
     // so the first delivery after a quiet hour does not look like a stall.
     if (this.#inFlight === 0) this.#lastSettledAt = Date.now();
     this.#inFlight += 1;
-    if (this.#options.semantics === 'at-least-once') {
-      void this.#handleAtLeastOnce(channel, message).finally(() => this.#settled());
+    if (acks) {
+      void this.#handleAtLeastOnce(channel, acks, message).finally(() => this.#settled());
       return;
     }
     if (message.fields.redelivered) {
@@ -254,20 +268,22 @@ export class RabbitmqBroker implements Broker {
     }
   }
 
-  async #handleAtLeastOnce(channel: Channel, message: ConsumeMessage): Promise<void> {
+  async #handleAtLeastOnce(channel: Channel, acks: CoalescedAcks, message: ConsumeMessage): Promise<void> {
     const handler = this.#handler;
     if (!handler) return;
     const delivery = this.#toDelivery(message);
     const outcome = await this.#handle(handler, delivery);
     if (outcome.kind === 'ack') {
-      this.#settleQuietly(() => channel.ack(message));
+      this.#settleQuietly(() => acks.ack(message));
     } else if (outcome.kind === 'dead-letter' || delivery.deliveryCount >= this.#options.maxDeliveries) {
       this.#logger.warn({ messageId: delivery.messageId, reason: outcome.reason }, 'command dead-lettered');
+      acks.settledElsewhere(message);
       this.#settleQuietly(() => channel.reject(message, false));
     } else {
       // Backoff while holding the message (it occupies one prefetch slot), then return it.
       // reject, not nack: RabbitMQ 4 counts only rejects towards the delivery limit.
       await sleep(outcome.delayMs);
+      acks.settledElsewhere(message);
       this.#settleQuietly(() => channel.reject(message, true));
     }
   }
