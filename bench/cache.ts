@@ -9,8 +9,7 @@
  * neighbour's burst on a shared machine lands on all of them.
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { serviceNodeBinDir, run } from './environment.js';
+import { serviceNodeVersion } from './environment.js';
 import { CONNECTIONS, LOAD_SECONDS, LOAD_THREADS, loadSeries, measureLoad, requireWrk, type Load } from './load.js';
 import { pinningNote } from './pinning.js';
 import { prepareService } from './prepare.js';
@@ -88,7 +87,7 @@ export async function runCacheBenchmark(options: { rounds: number; log: (line: s
       }
     }
     const details = [
-      `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s taken in turn across the ${targets.length} services, after ${WARM_UP_SECONDS} s of warm-up each; ${pinningNote()}; the same row read every time (all hits once cached); medians with min-max over rounds; Node ${(await run(join(serviceNodeBinDir(), 'node'), ['--version'])).trim()}`,
+      `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s taken in turn across the ${targets.length} services, after ${WARM_UP_SECONDS} s of warm-up each; ${pinningNote()}; the same row read every time (all hits once cached); medians with min-max over rounds; Node ${serviceNodeVersion()}`,
       ...targets.map((target) => {
         const f = series(target.cache, target.logLevel);
         const errors = f.errors.reduce((sum, value) => sum + value, 0);

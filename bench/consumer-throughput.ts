@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { renderRepo } from '../generators/lib/render.js';
 import { completeSpec } from '../generators/lib/spec.js';
 import { AMQP_URL, NATS_URL, removeServiceTopology, type BrokerKind } from './broker-topology.js';
-import { serviceNodeBinDir, serviceNodeEnv, REPO_ROOT, run } from './environment.js';
+import { serviceNodeBinary, serviceNodeEnv, REPO_ROOT, run } from './environment.js';
 import { processCpuMs } from './load.js';
 import { roundsResult, type BenchResult } from './result.js';
 
@@ -169,7 +169,7 @@ async function measureBroker(broker: BrokerKind, rounds: number, log: (line: str
   const database = `bench_consumer_${suffix}`;
   const url = broker === 'rabbitmq' ? AMQP_URL : NATS_URL;
   const bareCommands = `${name}-bare.item.commands`;
-  const node = join(serviceNodeBinDir(), 'node');
+  const node = serviceNodeBinary();
   const env = serviceNodeEnv();
   const driver = join(repo, 'bench-driver.mjs');
   const started: Started[] = [];

@@ -47,6 +47,19 @@ export function serviceNodeBinDir(): string {
   return serviceNodeBin;
 }
 
+/** The services' node executable. */
+export function serviceNodeBinary(): string {
+  return join(serviceNodeBinDir(), 'node');
+}
+
+let serviceNodeVersionText: string | undefined;
+
+/** `node --version` of the services' Node, asked once. */
+export function serviceNodeVersion(): string {
+  serviceNodeVersionText ??= execFileSync(serviceNodeBinary(), ['--version'], { encoding: 'utf8' }).trim();
+  return serviceNodeVersionText;
+}
+
 export function serviceNodeEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env = cleanEnv();
   return { ...env, PATH: `${serviceNodeBinDir()}:${env.PATH ?? '/usr/bin:/bin'}`, ...extra };

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { readTree } from './floor-write.js';
 import { SERVICE_VERSIONS } from '../generators/lib/service-versions.js';
 import type { ServiceSpec } from '../generators/lib/spec.js';
-import { CACHE_DIR, CLI_PATH, WORK_DIR, cleanEnv, ensureDir, serviceNodeBinDir, serviceNodeEnv, run } from './environment.js';
+import { CACHE_DIR, CLI_PATH, WORK_DIR, cleanEnv, ensureDir, serviceNodeBinary, serviceNodeEnv, run } from './environment.js';
 
 export interface PreparedService {
   key: string;
@@ -62,7 +62,7 @@ async function timed(step: () => Promise<unknown>): Promise<number> {
 async function warmCompileCache(directory: string): Promise<Record<string, string>> {
   const runtimeEnv = { NODE_COMPILE_CACHE: join(directory, 'compile-cache') };
   rmSync(runtimeEnv.NODE_COMPILE_CACHE, { recursive: true, force: true });
-  await run(join(serviceNodeBinDir(), 'node'), ['dist/main.js', '--warm-compile-cache'], { cwd: directory, env: cleanEnv({ NODE_ENV: 'production', ...runtimeEnv }) });
+  await run(serviceNodeBinary(), ['dist/main.js', '--warm-compile-cache'], { cwd: directory, env: cleanEnv({ NODE_ENV: 'production', ...runtimeEnv }) });
   return runtimeEnv;
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { runAddResourceBenchmark } from './add-resource.js';
 import { runCacheBenchmark } from './cache.js';
 import { runColdInstallBenchmark } from './cold-install.js';
-import { machineInfo, serviceNodeBinDir, REPO_ROOT } from './environment.js';
+import { machineInfo, serviceNodeVersion, REPO_ROOT } from './environment.js';
 import { runConsumerBenchmark } from './consumer-throughput.js';
 import { runGenerationBenchmark } from './generation.js';
 import { runImageBenchmark } from './image.js';
@@ -60,8 +60,7 @@ async function main(): Promise<number> {
     sections.push(await benchmark.run({ rounds: args.rounds, log }));
   }
   if (selected.some((benchmark) => benchmark.key === 'service' || benchmark.key === 'image' || benchmark.key === 'cache')) {
-    const { execFileSync } = await import('node:child_process');
-    machine.serviceNode = execFileSync(`${serviceNodeBinDir()}/node`, ['--version'], { encoding: 'utf8' }).trim();
+    machine.serviceNode = serviceNodeVersion();
   }
   process.stdout.write(args.json ? formatJson(machine, sections) : formatReport(machine, sections));
   const argv = process.argv.slice(2);

@@ -10,10 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { completeSpec } from '../generators/lib/spec.js';
 import { AMQP_URL, NATS_URL, removeServiceTopology } from './broker-topology.js';
-import { cleanEnv, serviceNodeBinDir, serviceNodeEnv, run } from './environment.js';
+import { cleanEnv, serviceNodeBinary, serviceNodeEnv, serviceNodeVersion, run } from './environment.js';
 import { CONNECTIONS, LOAD_SECONDS, LOAD_THREADS, loadSeries, measureLoad, processCpuMs, requireWrk, type Load } from './load.js';
 import { pinned, pinningNote, SERVICE_CPU } from './pinning.js';
 import { prepareBareFastify, prepareService, serviceNameFor, type PreparedService } from './prepare.js';
@@ -74,7 +73,7 @@ export async function start(target: Target): Promise<Running> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const started = process.hrtime.bigint();
-  const [command, args] = pinned(SERVICE_CPU, join(serviceNodeBinDir(), 'node'), [target.script]);
+  const [command, args] = pinned(SERVICE_CPU, serviceNodeBinary(), [target.script]);
   const child = spawn(command, args, {
     cwd: target.cwd,
     env: cleanEnv({ ...target.env, PORT: String(port), HOST: '127.0.0.1' }),
@@ -232,7 +231,7 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
     const bareLivez = loadSeries(bare.livez);
     const results: BenchResult[] = [];
     const details = [
-      `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s taken in turn across the targets after ${WARM_UP_SECONDS} s of warm-up each; ${pinningNote()}; figures are medians with min-max over rounds; start-up: spawn to first 200 from /readyz (polled every 5 ms), ${options.rounds * STARTS_PER_ROUND} starts in turn; the generated services run with the compile cache their image ships (NODE_COMPILE_CACHE, written by \`node dist/main.js --warm-compile-cache\` as their Dockerfile does); Node ${(await run(join(serviceNodeBinDir(), 'node'), ['--version'])).trim()}`,
+      `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s taken in turn across the targets after ${WARM_UP_SECONDS} s of warm-up each; ${pinningNote()}; figures are medians with min-max over rounds; start-up: spawn to first 200 from /readyz (polled every 5 ms), ${options.rounds * STARTS_PER_ROUND} starts in turn; the generated services run with the compile cache their image ships (NODE_COMPILE_CACHE, written by \`node dist/main.js --warm-compile-cache\` as their Dockerfile does); Node ${serviceNodeVersion()}`,
     ];
     for (const target of targets) {
       const f = underLoad.get(target.key)!;
@@ -283,7 +282,7 @@ export async function runServiceBenchmark(options: { rounds: number; log: (line:
   } finally {
     await psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((error: unknown) => log(`could not drop ${database}: ${String(error)}`));
     if (broker !== null) {
-      await removeServiceTopology({ broker, service: serviceNameFor(defaults.spec), resource: 'item', repo: defaults.directory, node: join(serviceNodeBinDir(), 'node'), env: serviceNodeEnv() }).catch((error: unknown) =>
+      await removeServiceTopology({ broker, service: serviceNameFor(defaults.spec), resource: 'item', repo: defaults.directory, node: serviceNodeBinary(), env: serviceNodeEnv() }).catch((error: unknown) =>
         log(`could not remove the default service's queues: ${String(error)}`),
       );
     }
