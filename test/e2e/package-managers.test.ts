@@ -14,6 +14,7 @@ import { execa } from 'execa';
 import { PINNED_PACKAGE_MANAGER_VERSIONS } from '../../generators/lib/package-manager.js';
 import {
   describeRun,
+  isolatedTmpDir,
   makeWorkDir,
   messagingNames,
   npmWithServiceNode,
@@ -32,11 +33,17 @@ const { pnpm: PNPM_VERSION, yarn: YARN_VERSION } = PINNED_PACKAGE_MANAGER_VERSIO
 
 let work: string;
 let managersBin: string;
+/**
+ * The managers' temp and runtime dir, in the work dir and removed with it: pnpm keeps its
+ * store-operation locks in /tmp/pnpm-store-operation-locks-<uid> (not in TMPDIR) unless
+ * XDG_RUNTIME_DIR names another directory, and left them behind.
+ */
+let managersTmp: string;
 
 const ok = (what: string, result: RunResult) =>
   expect({ what, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : describeRun(what, result) }).toEqual({ what, exitCode: 0, output: '' });
 /** The services' Node first, then the managers this test installed, then the system. */
-const withManagers = () => ({ PATH: `${serviceNodeBinDir()}:${managersBin}:${process.env.PATH ?? ''}` });
+const withManagers = () => ({ PATH: `${serviceNodeBinDir()}:${managersBin}:${process.env.PATH ?? ''}`, TMPDIR: managersTmp, XDG_RUNTIME_DIR: managersTmp });
 
 beforeAll(async () => {
   work = await makeWorkDir('e2e-package-managers');
@@ -46,6 +53,7 @@ beforeAll(async () => {
   });
   ok('npm install --global pnpm yarn', installed);
   managersBin = join(prefix, 'bin');
+  managersTmp = (await isolatedTmpDir(work)).path;
 }, 6 * MINUTES);
 
 afterAll(async () => {
