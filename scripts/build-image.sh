@@ -84,7 +84,9 @@ else
     npm) warm_cmd=(npm ci "${npm_flags[@]}") ;;
     # The manager from the npm cache the build stage installs it from, then its frozen install
     # fills the store / global cache the build stage reads.
-    pnpm) warm_cmd=(bash -c 'npm install --global --prefix "$1/prefix" "${@:3}" "$2" && "$1/prefix/bin/pnpm" install --frozen-lockfile --ignore-scripts --store-dir "$0" --cache-dir "${0%-store}-cache"' "$pnpm_store" "$warm" "$manager_package" "${npm_flags[@]}") ;;
+    # XDG_RUNTIME_DIR: pnpm keeps its store-operation locks there (else in /tmp, whatever TMPDIR
+    # says, where they would outlive the warm-up); the warm-up dir goes with them.
+    pnpm) warm_cmd=(bash -c 'npm install --global --prefix "$1/prefix" "${@:3}" "$2" && XDG_RUNTIME_DIR="$1" "$1/prefix/bin/pnpm" install --frozen-lockfile --ignore-scripts --store-dir "$0" --cache-dir "${0%-store}-cache"' "$pnpm_store" "$warm" "$manager_package" "${npm_flags[@]}") ;;
     yarn) warm_cmd=(bash -c 'npm install --global --prefix "$1/prefix" "${@:3}" "$2" && YARN_GLOBAL_FOLDER="$0" YARN_ENABLE_GLOBAL_CACHE=true YARN_ENABLE_IMMUTABLE_INSTALLS=true "$1/prefix/bin/yarn" install --immutable --mode=skip-build' "$yarn_home" "$warm" "$manager_package" "${npm_flags[@]}") ;;
   esac
   if ! (cd "$warm" && "${warm_cmd[@]}" >"$warm/warm.log" 2>&1); then

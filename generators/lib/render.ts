@@ -3,19 +3,19 @@
  * bytes, and nothing touches the disk except reading templates, so the whole choice matrix
  * renders in tests in milliseconds and a failure can never leave half a repo.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, posix, relative, sep } from 'node:path';
+import { posix } from 'node:path';
 import { loadPrecompiledTemplates, templateFor, TEMPLATE_SUFFIX, type CompiledTemplate, type PrecompiledTemplates } from './compiled-templates.js';
 import type { Component } from './component.js';
 import { COMPONENTS } from './components.js';
 import { SECTIONS_FOLDER, sectionsBySlot } from './sections.js';
 import { contentHash, ownershipFor, type Ownership } from './ownership.js';
 import { renderPackageJson } from './package-json.js';
-import { GENERATOR_PACKAGE_NAME, GENERATOR_VERSION, TEMPLATES_ROOT } from './package-root.js';
+import { GENERATOR_PACKAGE_NAME, GENERATOR_VERSION } from './package-root.js';
 import { resourceContextFor } from './resource-context.js';
 import { migrationPrefix } from './resource-spec.js';
 import { CHOICE_KEYS, type ServiceSpec } from './spec.js';
 import { templateContextFor, type TemplateContext } from './template-context.js';
+import { templateFiles } from './template-files.js';
 
 /** Repo-relative POSIX path → file contents. Keys are sorted. */
 export type RenderedTree = ReadonlyMap<string, Buffer>;
@@ -34,20 +34,12 @@ function compile(source: string, key: string): CompiledTemplate<object> {
   return template;
 }
 
-function listFiles(directory: string): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(directory, { withFileTypes: true })) {
-    const path = join(directory, entry.name);
-    if (entry.isDirectory()) files.push(...listFiles(path));
-    else if (entry.isFile()) files.push(path);
-  }
-  return files;
-}
-
-/** The template folder's files to render: all but its sections (sections.ts), which other templates include. */
-function renderedFiles(root: string): string[] {
-  const sections = join(root, SECTIONS_FOLDER) + sep;
-  return listFiles(root).filter((file) => !file.startsWith(sections));
+/** The template folder's files to render (paths relative to templates/): all but its sections (sections.ts), which other templates include. */
+function renderedFiles(templateDir: string): string[] {
+  const sections = posix.join(templateDir, SECTIONS_FOLDER) + '/';
+  return templateFiles()
+    .filesUnder(templateDir)
+    .filter((path) => !path.startsWith(sections));
 }
 
 /** What a template gets besides its context: the sections of the folders being rendered, as partials and the `phrase` helper. */
@@ -71,7 +63,7 @@ function sectionRuntime(templateDirs: readonly string[]): RuntimeOptions {
     if (paths.length === 0 && options?.fn) return options.fn(context, { data: options.data });
     return paths
       .map((path) => {
-        const template = compiledTemplates.get(path) ?? compile(readFileSync(join(TEMPLATES_ROOT, path), 'utf8'), path);
+        const template = compiledTemplates.get(path) ?? compile(templateFiles().read(path).toString('utf8'), path);
         const text = template(context, { data: options?.data, ...runtime });
         return trimFinalNewline && text.endsWith('\n') ? text.slice(0, -1) : text;
       })
@@ -99,10 +91,9 @@ export function outputPathFor(templatePath: string, context: object): string {
 
 /** Renders one template folder into `into`; returns the paths it rendered. */
 function renderTemplateDir(templateDir: string, context: object, into: Map<string, Buffer>, owner: Map<string, string>, runtime: RuntimeOptions): string[] {
-  const root = join(TEMPLATES_ROOT, templateDir);
   const rendered: string[] = [];
-  for (const file of renderedFiles(root)) {
-    const templatePath = relative(root, file).split(sep).join(posix.sep);
+  for (const path of renderedFiles(templateDir)) {
+    const templatePath = path.slice(templateDir.length + 1);
     const outputPath = outputPathFor(templatePath, context);
     const previousOwner = owner.get(outputPath);
     if (previousOwner) {
@@ -110,11 +101,8 @@ function renderTemplateDir(templateDir: string, context: object, into: Map<strin
     }
     owner.set(outputPath, templateDir);
     rendered.push(outputPath);
-    const bytes = readFileSync(file);
-    into.set(
-      outputPath,
-      file.endsWith(TEMPLATE_SUFFIX) ? Buffer.from(compile(bytes.toString('utf8'), relative(TEMPLATES_ROOT, file).split(sep).join(posix.sep))(context, runtime), 'utf8') : bytes,
-    );
+    const bytes = templateFiles().read(path);
+    into.set(outputPath, path.endsWith(TEMPLATE_SUFFIX) ? Buffer.from(compile(bytes.toString('utf8'), path)(context, runtime), 'utf8') : bytes);
   }
   return rendered;
 }

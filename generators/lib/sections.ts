@@ -20,52 +20,43 @@
  * all is an error (a misspelt name must not vanish silently). Text that needs two choices goes in
  * the variant folder that already holds that pair's code (`messaging/storage-postgres`).
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join, posix } from 'node:path';
-import { TEMPLATES_ROOT } from './package-root.js';
+import { posix } from 'node:path';
+import { templateFiles, type TemplateFiles } from './template-files.js';
 
 export const SECTIONS_FOLDER = 'sections';
 
 /** `readme-configuration.md.hbs` → `readme-configuration`. */
 export const slotOf = (fileName: string): string => fileName.split('.')[0] as string;
 
-function sectionFiles(templateDir: string, templatesRoot: string): string[] {
-  const folder = join(templatesRoot, templateDir, SECTIONS_FOLDER);
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder, { withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => entry.name)
-    .sort()
-    .map((name) => posix.join(templateDir, SECTIONS_FOLDER, name));
+function sectionFiles(templateDir: string, files: TemplateFiles): string[] {
+  return files.filesIn(posix.join(templateDir, SECTIONS_FOLDER));
 }
 
 /** Slot → section template paths (relative to templates/), in the order the folders are given. */
-export function sectionsBySlot(templateDirs: readonly string[], templatesRoot: string = TEMPLATES_ROOT): Map<string, string[]> {
+export function sectionsBySlot(templateDirs: readonly string[], files: TemplateFiles = templateFiles()): Map<string, string[]> {
   const slots = new Map<string, string[]>();
-  for (const slot of declaredSlots(templatesRoot)) slots.set(slot, []);
+  for (const slot of declaredSlots(files)) slots.set(slot, []);
   for (const templateDir of templateDirs) {
-    for (const path of sectionFiles(templateDir, templatesRoot)) slots.get(slotOf(posix.basename(path)))?.push(path);
+    for (const path of sectionFiles(templateDir, files)) slots.get(slotOf(posix.basename(path)))?.push(path);
   }
   return slots;
 }
 
-const declared = new Map<string, ReadonlySet<string>>();
+const declared = new WeakMap<TemplateFiles, ReadonlySet<string>>();
 
 /** Every slot some template folder contributes to, in any combination (folders one or two levels under templates/). */
-export function declaredSlots(templatesRoot: string = TEMPLATES_ROOT): ReadonlySet<string> {
-  let slots = declared.get(templatesRoot);
+export function declaredSlots(files: TemplateFiles = templateFiles()): ReadonlySet<string> {
+  let slots = declared.get(files);
   if (!slots) {
     const found = new Set<string>();
     const visit = (templateDir: string, depth: number): void => {
-      for (const path of sectionFiles(templateDir, templatesRoot)) found.add(slotOf(posix.basename(path)));
+      for (const path of sectionFiles(templateDir, files)) found.add(slotOf(posix.basename(path)));
       if (depth === 0) return;
-      for (const entry of readdirSync(join(templatesRoot, templateDir), { withFileTypes: true })) {
-        if (entry.isDirectory() && entry.name !== SECTIONS_FOLDER) visit(posix.join(templateDir, entry.name), depth - 1);
-      }
+      for (const folder of files.foldersIn(templateDir)) if (posix.basename(folder) !== SECTIONS_FOLDER) visit(folder, depth - 1);
     };
-    for (const entry of readdirSync(templatesRoot, { withFileTypes: true })) if (entry.isDirectory()) visit(entry.name, 1);
+    for (const folder of files.foldersIn('')) visit(folder, 1);
     slots = found;
-    declared.set(templatesRoot, slots);
+    declared.set(files, slots);
   }
   return slots;
 }

@@ -3,21 +3,12 @@
  * module that rendering loads (compiled-templates.ts). Kept apart so that rendering does not load
  * Handlebars' compiler.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, posix, relative, sep } from 'node:path';
 import Handlebars from 'handlebars';
 import { sourceHash, templatedSegments, TEMPLATE_OPTIONS, TEMPLATE_SUFFIX, withHelpers } from './compiled-templates.js';
 import { TEMPLATES_ROOT } from './package-root.js';
+import { templateFilesAt } from './template-files.js';
 
 type HandlebarsModule = typeof Handlebars;
-
-function allFiles(directory: string): string[] {
-  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(directory, entry.name);
-    if (entry.isDirectory()) return allFiles(path);
-    return entry.isFile() ? [path] : [];
-  });
-}
 
 /**
  * Handlebars' precompiler, writing each template function in parentheses. V8 compiles a
@@ -53,10 +44,10 @@ const precompiler: HandlebarsModule = (() => {
 
 /** The CommonJS module the build writes: every template under `templatesRoot` and every templated path segment, precompiled, with its source's hash. */
 export function precompiledTemplatesModule(templatesRoot: string = TEMPLATES_ROOT): string {
-  const paths = allFiles(templatesRoot).map((file) => relative(templatesRoot, file).split(sep).join(posix.sep));
+  const files = templateFilesAt(templatesRoot);
   const sources = new Map<string, string>();
-  for (const path of paths) {
-    if (path.endsWith(TEMPLATE_SUFFIX)) sources.set(path, readFileSync(join(templatesRoot, path), 'utf8'));
+  for (const path of files.filesUnder('')) {
+    if (path.endsWith(TEMPLATE_SUFFIX)) sources.set(path, files.read(path).toString('utf8'));
     for (const segment of templatedSegments(path)) sources.set(`path:${segment}`, segment);
   }
   const entries = [...sources]

@@ -130,7 +130,8 @@ describe('generated service as an OCI image (podman)', () => {
     const installed = await npmWithServiceNode(work, ['install', '--global', '--prefix', prefix, '--ignore-scripts', `pnpm@${PINNED_PACKAGE_MANAGER_VERSIONS.pnpm}`], { timeoutMs: 300_000 });
     expect({ exitCode: installed.exitCode, detail: installed.exitCode === 0 ? '' : describeRun('npm install --global pnpm', installed) }).toEqual({ exitCode: 0, detail: '' });
     const base = envWithServiceNode();
-    const env = { ...base, PATH: `${base.PATH ?? ''}:${path.join(prefix, 'bin')}`, npm_config_store_dir: path.join(work, 'pnpm-store') };
+    // XDG_RUNTIME_DIR: where pnpm keeps its store-operation locks (else in /tmp, after the test too).
+    const env = { ...base, PATH: `${base.PATH ?? ''}:${path.join(prefix, 'bin')}`, npm_config_store_dir: path.join(work, 'pnpm-store'), XDG_RUNTIME_DIR: work };
     const dir = await generate('img-pnpm', ['--package-manager', 'pnpm', '--storage', 'none', '--messaging', 'none'], env);
     const tag = await buildAndReport(dir, 'img-pnpm');
 

@@ -33,6 +33,17 @@ function pack(directory: string, destination: string): string {
   return join(destination, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);
 }
 
+/** A generated repo's files (its .git left out): path → content. */
+function repoFiles(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    const relative = path.slice(root.length + 1);
+    if (entry.isFile() && !relative.startsWith('.git/')) files.set(relative, readFileSync(path, 'utf8'));
+  }
+  return new Map([...files].sort(([left], [right]) => (left < right ? -1 : 1)));
+}
+
 /** The system's commands minus kubectl (the machine has one in /usr/bin; users often have none). */
 async function pathWithoutKubectl(): Promise<string> {
   const directory = join(work, 'system-bin');
@@ -111,6 +122,14 @@ describe('the packed package, installed the way npm create installs it', () => {
     ok('create-microforge svc', created);
     expect(created.stderr).toBe('');
     expect(JSON.parse(readFileSync(join(work, 'elsewhere', 'svc', '.yo-rc.json'), 'utf8'))['create-microforge'].generatorVersion).toBe(current.version);
+    // The package ships its templates packed into one file (dist/bundle/templates.json): what it
+    // renders from them is, byte for byte, what this checkout renders from templates/.
+    await mkdir(join(work, 'checkout'));
+    // The checkout cannot tell that this release is on the registry: told, it pins it as the package did.
+    ok('create-microforge svc (checkout)', await run(process.execPath, [join(REPO_ROOT, 'dist', 'bundle', 'create-microforge.js'), 'svc', '--yes', '--skip-install'], join(work, 'checkout'), { MICROFORGE_CLI_DEPENDENCY: 'yes' }));
+    const fromPackage = repoFiles(join(work, 'elsewhere', 'svc'));
+    expect(fromPackage.size).toBeGreaterThan(100);
+    expect(fromPackage).toEqual(repoFiles(join(work, 'checkout', 'svc')));
   }, 5 * MINUTES);
 
   it('audit with no kubectl on PATH: --offline says so in one line (exit 2); online it fetches the real kubectl once, verified, into the user cache', async () => {

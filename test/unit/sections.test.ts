@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { validSpecs } from '../../generators/lib/combinations.js';
 import { declaredSlots, sectionsBySlot, slotOf } from '../../generators/lib/sections.js';
 import { renderRepo } from '../../generators/lib/render.js';
+import { templateFilesAt } from '../../generators/lib/template-files.js';
 
 describe('sections', () => {
   it('gather each slot from the given folders in their order, and know every slot any folder declares', () => {
@@ -25,8 +26,8 @@ describe('sections', () => {
         mkdirSync(dirname(join(root, path)), { recursive: true });
         writeFileSync(join(root, path), 'text\n');
       }
-      expect([...declaredSlots(root)].sort()).toEqual(['readme-deploying', 'readme-egress', 'readme-intro', 'readme-messaging']);
-      expect(Object.fromEntries(sectionsBySlot(['cache/redis', 'storage/postgres'], root))).toEqual({
+      expect([...declaredSlots(templateFilesAt(root))].sort()).toEqual(['readme-deploying', 'readme-egress', 'readme-intro', 'readme-messaging']);
+      expect(Object.fromEntries(sectionsBySlot(['cache/redis', 'storage/postgres'], templateFilesAt(root)))).toEqual({
         'readme-deploying': [],
         'readme-egress': ['cache/redis/sections/readme-egress.md.hbs', 'storage/postgres/sections/readme-egress.md.hbs'],
         'readme-intro': ['storage/postgres/sections/readme-intro.md.hbs'],
