@@ -6,11 +6,13 @@
  * them: otlp-sink.ts). GET /items/:id (a server span and a Redis span per request) and /livez
  * (untraced by design) under the same load (wrk, see load.ts), with the service's own CPU per
  * request, and start-up time to ready, each the median of rounds taken in turn with paired
- * per-round ratios.
+ * per-round ratios. Beside them, what the SDK alone costs per traced request (tracing-floor.ts),
+ * against the CPU the 0.8x target leaves for tracing.
  */
 import { randomBytes } from 'node:crypto';
 import { CONNECTIONS, LOAD_SECONDS, LOAD_THREADS, loadSeries, measureLoad, requireWrk, type Load } from './load.js';
 import { startOtlpSink } from './otlp-sink.js';
+import { measureTracingFloor, type TracingFloor } from './tracing-floor.js';
 import { pinningAvailable, pinningNote } from './pinning.js';
 import { prepareService } from './prepare.js';
 import { roundsResult, type BenchSection } from './result.js';
@@ -19,6 +21,8 @@ import { formatSpan } from './stats.js';
 
 /** The throughput the issue asks of tracing on, against tracing off. */
 const TARGET_THROUGHPUT_RATIO = 0.8;
+/** Longer than the batch processor's default schedule (OTEL_BSP_SCHEDULE_DELAY, 5 s). */
+const EXPORT_SETTLE_MS = 6_000;
 
 type Mode = 'off' | 'on';
 
@@ -58,17 +62,30 @@ export async function runTracingBenchmark(options: { rounds: number; log: (line:
     // Warm-up: JIT, connection pools, the cache and the exporter; discarded.
     for (const mode of ['off', 'on'] as const) await measureLoad(urlOf(mode, 'byId'), services[mode].child.pid, 2);
     const loads: Record<Mode, { byId: Load[]; livez: Load[] }> = { off: { byId: [], livez: [] }, on: { byId: [], livez: [] } };
+    const floors: TracingFloor[] = [];
+    // The spans of the warm-up are exported by now (the processor's 5 s schedule at the latest).
+    await new Promise((resolve) => setTimeout(resolve, EXPORT_SETTLE_MS));
+    const spansBefore = (await sink.counts()).spans;
     for (let round = 1; round <= options.rounds; round++) {
       for (const mode of ['off', 'on'] as const) {
         loads[mode].byId.push(await measureLoad(urlOf(mode, 'byId'), services[mode].child.pid));
         loads[mode].livez.push(await measureLoad(urlOf(mode, 'livez'), services[mode].child.pid));
       }
+      floors.push(await measureTracingFloor(directory));
       log(`tracing: load round ${round}/${options.rounds} done`);
     }
+    await new Promise((resolve) => setTimeout(resolve, EXPORT_SETTLE_MS));
     const received = await sink.counts();
     if (received.requests === 0) throw new Error('tracing on exported nothing to the receiver');
+    const spansMade = 2 * loads.on.byId.reduce((sum, load) => sum + load.requests, 0);
+    const spansExported = received.spans - spansBefore;
     const byId = { off: loadSeries(loads.off.byId), on: loadSeries(loads.on.byId) };
     const livez = { off: loadSeries(loads.off.livez), on: loadSeries(loads.on.livez) };
+    const floorMicros = floors.map((floor) => floor.spansMicros + floor.encodingMicros);
+    // Throughput follows CPU per request here (the service's core is the bottleneck): 0.8x leaves
+    // tracing a quarter of tracing off's CPU per request.
+    const allowedMicros = byId.off.cpuMicrosPerRequest.map((cpu) => cpu * (1 / TARGET_THROUGHPUT_RATIO - 1));
+    const ceilings = byId.off.cpuMicrosPerRequest.map((cpu, index) => cpu / (cpu + floorMicros[index]!));
     const errors = (mode: Mode) => [...loads[mode].byId, ...loads[mode].livez].reduce((sum, load) => sum + load.errors, 0);
     return {
       title: 'Tracing: OpenTelemetry on (100 % sampled, OTLP/HTTP to a local receiver) vs off, same build',
@@ -78,6 +95,13 @@ export async function runTracingBenchmark(options: { rounds: number; log: (line:
         roundsResult({ name: 'tracing on: GET /items/:id p99 vs off', unit: 'ms', values: byId.on.p99Ms, baselines: byId.off.p99Ms }),
         roundsResult({ name: 'tracing on: /livez throughput vs off (probes are not traced)', unit: 'req/s', values: livez.on.requestsPerSecond, baselines: livez.off.requestsPerSecond }),
         roundsResult({ name: 'tracing on: start-up to ready vs off', unit: 'ms', values: startups.on, baselines: startups.off }),
+        roundsResult({
+          name: 'tracing SDK floor per GET /items/:id vs the CPU 0.8x leaves tracing',
+          unit: 'µs',
+          values: floorMicros,
+          baselines: allowedMicros,
+          notes: 'the SDK alone, in-process (tracing-floor.ts): above 1x, no service on this SDK can meet 0.8x at 100 % sampling',
+        }),
       ],
       details: [
         `load: wrk ${LOAD_THREADS} thread, ${CONNECTIONS} connections, ${options.rounds} rounds of ${LOAD_SECONDS} s in turn after 2 s of warm-up; ${pinningNote()}; ${pinningAvailable() ? "the OTLP receiver runs in a process of its own on the load generator's core" : 'the OTLP receiver runs in a process of its own'}; start-up: ${startups.off.length} fresh starts each, in turn`,
@@ -87,7 +111,15 @@ export async function runTracingBenchmark(options: { rounds: number; log: (line:
             `/livez ${formatSpan(livez[mode].requestsPerSecond, 0)} req/s; start-up ${formatSpan(startups[mode], 0)} ms` +
             (errors(mode) ? ` (${errors(mode)} errors/non-2xx)` : ''),
         ),
-        `receiver: ${received.requests} OTLP export requests, ${(received.bytes / 1024 / 1024).toFixed(1)} MiB`,
+        `receiver: ${received.requests} OTLP export requests, ${(received.bytes / 1024 / 1024).toFixed(1)} MiB; of the ${spansMade} spans the measured GET /items/:id made (2 each), ` +
+          `${spansExported} (${((100 * spansExported) / spansMade).toFixed(1)} %) reached it: the rest the batch processor dropped for a full queue (OTEL_BSP_MAX_QUEUE_SIZE, default 2048), which costs less than exporting them`,
+        `SDK floor per traced request (its two spans, in-process, pinned, CPU): ${formatSpan(floorMicros, 1)} µs = starting, ending and batching them ${formatSpan(
+          floors.map((floor) => floor.spansMicros),
+          1,
+        )} + OTLP protobuf encoding ${formatSpan(
+          floors.map((floor) => floor.encodingMicros),
+          1,
+        )}; 0.8x leaves tracing ${formatSpan(allowedMicros, 1)} µs; the throughput ceiling that floor leaves: ${formatSpan(ceilings, 2)}x tracing off`,
       ],
     };
   } finally {

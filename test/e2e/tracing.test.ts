@@ -185,6 +185,33 @@ describe.each<BrokerKind>(['rabbitmq', 'nats'])('tracing on %s, in the bundle, h
     expect(await service.stop()).toMatchObject({ code: 0 });
   }, 3 * MINUTES);
 
+  it('a collector that does not answer: requests are still served, and the log says spans are lost, and why, once', async () => {
+    const service = await start({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
+    });
+    const item = await createItem(service);
+    const lost = () => service.stdoutLines.filter((line) => line.includes('the tracing SDK reports a problem: spans may be lost'));
+    await waitUntil(
+      'a log line saying spans are lost',
+      async () => {
+        expect((await http(`${service.baseUrl}/items/${item.id}`)).status).toBe(200);
+        return lost().length > 0 ? true : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(JSON.parse(lost()[0]!)).toMatchObject({ level: 'warn', err: { message: expect.stringContaining('ECONNREFUSED'), code: 'ECONNREFUSED' } });
+    // Every batch of these reads fails again (one every 100 ms); the log says so once a minute.
+    for (let index = 0; index < 10; index++) {
+      expect((await http(`${service.baseUrl}/items/${item.id}`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(await service.stop()).toMatchObject({ code: 0 });
+    expect(lost()).toHaveLength(1);
+  }, 2 * MINUTES);
+
   it('without an endpoint exports nothing and logs no trace ids, even for a traced caller', async () => {
     const receiver = await startOtlpReceiver();
     const service = await start({});

@@ -45,6 +45,7 @@ if (process.argv.includes('--warm-compile-cache')) {
 const config = configOrExit();
 const tracing = await tracingOrExit();
 const logger = createLogger(config);
+tracing.reportProblemsTo(logger);
 const watchdog = new EventLoopWatchdog({ stallMs: config.eventLoopStallMs });
 const lifecycle = new Lifecycle({ checkTimeoutMs: config.readinessCheckTimeoutMs, stallDetector: watchdog });
 // Closers run newest first: the spans of shutdown itself are exported last.

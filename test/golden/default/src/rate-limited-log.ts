@@ -5,13 +5,14 @@
  */
 import type { Logger } from './logger.ts';
 
-export type RateLimitedWarn = (error: unknown, message: string) => void;
+/** `kind` tells failures apart where the error's code or message cannot (it defaults to them). */
+export type RateLimitedWarn = (error: unknown, message: string, kind?: string) => void;
 
 export function rateLimitedLog(logger: Pick<Logger, 'warn'>, intervalMs: number, now: () => number = Date.now): RateLimitedWarn {
   const last = new Map<string, { at: number; suppressed: number }>();
-  return (error, message) => {
+  return (error, message, kind) => {
     const code = (error as { code?: unknown } | undefined)?.code;
-    const key = `${message}\u0000${typeof code === 'string' ? code : ((error as Error | undefined)?.message ?? '')}`;
+    const key = `${message}\u0000${kind ?? (typeof code === 'string' ? code : ((error as Error | undefined)?.message ?? ''))}`;
     const seen = last.get(key);
     const at = now();
     if (seen && at - seen.at < intervalMs) {

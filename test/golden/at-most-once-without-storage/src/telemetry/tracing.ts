@@ -4,10 +4,14 @@
  * and OTEL_SDK_DISABLED is not true; otherwise the @opentelemetry/api calls in the service are
  * no-ops, and start-up and throughput stay as they are without tracing.
  */
+import type { Logger } from '../logger.ts';
+
 export interface Tracing {
   readonly enabled: boolean;
   /** Exports the spans still buffered, then stops; call last in shutdown. */
   shutdown(): Promise<void>;
+  /** Where the SDK's own warnings go (spans it could not export): silent until called. */
+  reportProblemsTo(logger: Pick<Logger, 'warn'>): void;
 }
 
 /** A standard OTEL_* variable with a value the service cannot use: start-up fails with this. */
@@ -24,7 +28,7 @@ export function tracingEnabled(env: Env): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
 }
 
-const DISABLED: Tracing = { enabled: false, shutdown: async () => undefined };
+const DISABLED: Tracing = { enabled: false, shutdown: async () => undefined, reportProblemsTo: () => undefined };
 
 export async function startTracing(env: Env): Promise<Tracing> {
   if (!tracingEnabled(env)) return DISABLED;

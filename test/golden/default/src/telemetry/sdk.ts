@@ -15,6 +15,7 @@ import { BatchSpanProcessor, TracerProvider, type BatchSpanProcessorOptions, typ
 import { SERVICE_NAME } from '../config.ts';
 import { LIBRARY_INSTRUMENTATIONS } from './instrumentations.ts';
 import { samplerFromEnv } from './sampler.ts';
+import { logSdkProblems } from './sdk-diagnostics.ts';
 import { TracingConfigError, type Tracing } from './tracing.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -59,5 +60,5 @@ export function startTracingSdk(env: Env): Tracing {
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
   trace.setGlobalTracerProvider(provider);
   for (const instrument of LIBRARY_INSTRUMENTATIONS) instrument(provider);
-  return { enabled: true, shutdown: () => provider.shutdown() };
+  return { enabled: true, shutdown: () => provider.shutdown(), reportProblemsTo: logSdkProblems };
 }
