@@ -15,6 +15,8 @@ export interface OtlpSinkCounts {
   bytes: number;
   /** Spans in the exports received (OTLP protobuf: ResourceSpans → ScopeSpans → Span). */
   spans: number;
+  /** Those of kind SERVER: one per traced request, whatever its child spans. */
+  serverSpans: number;
 }
 
 export interface OtlpSink {
@@ -25,42 +27,46 @@ export interface OtlpSink {
 
 /**
  * GET /counts answers what was received so far; every other request is an export, whose spans
- * it counts by walking the protobuf's length-delimited fields (no schema, no decoding of a span):
- * the bench compares them with the spans the traced requests made, since a batch processor whose
+ * and server spans it counts by walking the protobuf's fields (no schema, no decoding of values):
+ * the bench compares the server spans with the traced requests made, since a batch processor whose
  * queue overflows drops spans, and dropped spans cost the service less than exported ones.
  */
 const SINK_SOURCE = `
 import { createServer } from 'node:http';
-const counts = { requests: 0, bytes: 0, spans: 0 };
+const counts = { requests: 0, bytes: 0, spans: 0, serverSpans: 0 };
 function varint(buffer, at) {
   let value = 0, scale = 1, byte;
   do { byte = buffer[at.i++]; value += (byte & 0x7f) * scale; scale *= 128; } while (byte & 0x80);
   return value;
 }
-function eachField(buffer, start, end, visit) {
+function eachField(buffer, start, end, visit, visitVarint = () => undefined) {
   const at = { i: start };
   while (at.i < end) {
     const key = varint(buffer, at);
     const wire = key % 8;
     if (wire === 2) { const length = varint(buffer, at); visit(Math.floor(key / 8), at.i, at.i + length); at.i += length; }
-    else if (wire === 0) varint(buffer, at);
+    else if (wire === 0) visitVarint(Math.floor(key / 8), varint(buffer, at));
     else if (wire === 1) at.i += 8;
     else if (wire === 5) at.i += 4;
     else throw new Error('unexpected wire type ' + wire);
   }
 }
-const spansIn = (body) => {
-  let spans = 0;
-  eachField(body, 0, body.length, (field, start, end) => field === 1 && eachField(body, start, end, (field, start, end) => field === 2 && eachField(body, start, end, (field) => { if (field === 2) spans += 1; })));
-  return spans;
-};
+const SPAN_KIND_FIELD = 6;
+const SPAN_KIND_SERVER = 2;
+function countSpans(body) {
+  eachField(body, 0, body.length, (field, start, end) => field === 1 && eachField(body, start, end, (field, start, end) => field === 2 && eachField(body, start, end, (field, start, end) => {
+    if (field !== 2) return;
+    counts.spans += 1;
+    eachField(body, start, end, () => undefined, (field, value) => { if (field === SPAN_KIND_FIELD && value === SPAN_KIND_SERVER) counts.serverSpans += 1; });
+  })));
+}
 const server = createServer((request, response) => {
   if (request.method === 'GET' && request.url === '/counts') return response.end(JSON.stringify(counts));
   const chunks = [];
   request.on('data', (chunk) => { counts.bytes += chunk.length; chunks.push(chunk); });
   request.on('end', () => {
     counts.requests += 1;
-    counts.spans += spansIn(Buffer.concat(chunks));
+    countSpans(Buffer.concat(chunks));
     response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
   });
 });

@@ -1,23 +1,36 @@
 /**
- * What the OpenTelemetry SDK alone costs per traced GET /items/:id, outside any service: the two
- * spans the service makes (the server span with the attributes server-spans.ts sets, the Redis
- * client span with those of instrumentation-ioredis) started, ended and queued by the same
- * BatchSpanProcessor, then encoded by the OTLP protobuf serializer the default exporter uses, in
- * batches of its default size. Run in the generated repo (its own SDK packages), on the services'
- * Node, pinned to the service's core, as CPU time. No HTTP, no context propagation, no
- * instrumentation wrapper, no export write: a floor, below what any service using this SDK can
- * pay per traced request, so the throughput it leaves is a ceiling for tracing on.
+ * What the OpenTelemetry SDK alone costs per traced GET /items/:id, outside any service: the spans
+ * the service makes (the server span with the attributes server-spans.ts sets and, when the read
+ * goes to Redis, the client span with those of instrumentation-ioredis) started, ended and queued
+ * by the same BatchSpanProcessor, then encoded by the OTLP protobuf serializer the default
+ * exporter uses, in batches of its default size. Measured for a read with and without its Redis
+ * span (concurrent reads of one id share one Redis read, so under load most have none), in the
+ * generated repo (its own SDK packages), on the services' Node, pinned to the service's core, as
+ * CPU time. No HTTP, no context propagation, no instrumentation wrapper, no export write: a
+ * floor, below what any service using this SDK can pay per traced request.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, serviceNodeBinary, serviceNodeEnv } from './environment.js';
 import { pinned, SERVICE_CPU } from './pinning.js';
 
-export interface TracingFloor {
-  /** Starting and ending both spans, the batch processor's share included. */
+/** CPU µs per traced read of one shape. */
+export interface SpanCosts {
+  /** Starting and ending its spans, the batch processor's share included. */
   spansMicros: number;
-  /** Encoding both spans as OTLP protobuf, per request, in batches of 512 spans. */
+  /** Encoding them as OTLP protobuf, in batches of 512 spans. */
   encodingMicros: number;
+}
+
+export interface TracingFloor {
+  serverSpanOnly: SpanCosts;
+  withRedisSpan: SpanCosts;
+}
+
+/** The floor per request when `redisShare` of the requests (0 to 1) also made a Redis span. */
+export function floorMicros(floor: TracingFloor, redisShare: number): number {
+  const cost = (shape: SpanCosts) => shape.spansMicros + shape.encodingMicros;
+  return cost(floor.serverSpanOnly) + redisShare * (cost(floor.withRedisSpan) - cost(floor.serverSpanOnly));
 }
 
 const FLOOR_SCRIPT = String.raw`
@@ -28,7 +41,7 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 
 let lastBatch = [];
 let exported = 0;
-const exporter = { export(spans, done) { lastBatch = spans; exported += spans.length; done({ code: 0 }); }, shutdown: async () => {}, forceFlush: async () => {} };
+const exporter = { export(spans, done) { if (spans.length === 512) lastBatch = spans; exported += spans.length; done({ code: 0 }); }, shutdown: async () => {}, forceFlush: async () => {} };
 const provider = new TracerProvider({
   sampler: new AlwaysOnSampler(),
   resource: defaultResource().merge(resourceFromAttributes({ 'service.name': 'bench-tracing' })),
@@ -38,7 +51,7 @@ const server = provider.getTracer('http-server');
 const redis = provider.getTracer('@opentelemetry/instrumentation-ioredis', '0.0.0');
 const id = crypto.randomUUID();
 
-function tracedRead() {
+function tracedRead(withRedisSpan) {
   const span = server.startSpan('GET /items/:id', {
     kind: SpanKind.SERVER,
     attributes: {
@@ -46,11 +59,12 @@ function tracedRead() {
       'network.protocol.version': '1.1', 'client.address': '127.0.0.1', 'user_agent.original': undefined,
     },
   }, ROOT_CONTEXT);
-  const child = redis.startSpan('get', {
-    kind: SpanKind.CLIENT,
-    attributes: { 'db.operation.name': 'get', 'db.system.name': 'redis', 'db.query.text': 'get items:' + id, 'server.address': '127.0.0.1', 'server.port': 6379 },
-  }, trace.setSpan(ROOT_CONTEXT, span));
-  child.end();
+  if (withRedisSpan) {
+    redis.startSpan('get', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'db.operation.name': 'get', 'db.system.name': 'redis', 'db.query.text': 'get items:' + id, 'server.address': '127.0.0.1', 'server.port': 6379 },
+    }, trace.setSpan(ROOT_CONTEXT, span)).end();
+  }
   span.setAttribute('http.response.status_code', 200);
   span.end();
 }
@@ -69,29 +83,39 @@ function cpuMicrosPer(work, calls, minCpuMs) {
   return spent / done;
 }
 
-const manyReads = (count) => { for (let i = 0; i < count; i++) tracedRead(); };
 // The processor exports when a batch is full and counts the export done a microtask later: a turn
 // of the event loop every 128 requests, as under load, or it would drop what overflows its queue.
-const readsWithTurns = async (total) => { for (let i = 0; i < total; i += 128) { manyReads(128); await new Promise((resolve) => setImmediate(resolve)); } };
-
-await readsWithTurns(100_096); // warm-up: JIT, and a full batch to encode
-let spansSpent = 0;
-for (let round = 0; round < 10; round++) {
-  const before = process.cpuUsage();
-  await readsWithTurns(19_968);
-  const used = process.cpuUsage(before);
-  spansSpent += used.user + used.system;
+async function readsWithTurns(total, withRedisSpan) {
+  for (let i = 0; i < total; i += 128) {
+    for (let j = 0; j < 128; j++) tracedRead(withRedisSpan);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
-const spansMicros = spansSpent / 199_680;
-const batch = lastBatch;
-if (batch.length < 2) throw new Error('the batch processor exported no batch');
-const encode = (count) => { for (let i = 0; i < count; i++) ProtobufTraceSerializer.serializeRequest(batch); };
-cpuMicrosPer(encode, 10, 300); // warm-up
-const encodingMicros = cpuMicrosPer(encode, 20, 1_500) / (batch.length / 2);
+
+async function costs(withRedisSpan) {
+  const spansPerRead = withRedisSpan ? 2 : 1;
+  const exportedBefore = exported;
+  await readsWithTurns(100_096, withRedisSpan); // warm-up: JIT, and a full batch to encode
+  let spent = 0;
+  for (let round = 0; round < 10; round++) {
+    const before = process.cpuUsage();
+    await readsWithTurns(19_968, withRedisSpan);
+    const used = process.cpuUsage(before);
+    spent += used.user + used.system;
+  }
+  await provider.forceFlush();
+  // Spans dropped for a full queue would cost less than spans exported: the floor counts only the latter.
+  if (exported - exportedBefore !== spansPerRead * (100_096 + 10 * 19_968)) throw new Error('the batch processor dropped spans');
+  const batch = lastBatch;
+  const encode = (count) => { for (let i = 0; i < count; i++) ProtobufTraceSerializer.serializeRequest(batch); };
+  cpuMicrosPer(encode, 10, 300); // warm-up
+  return { spansMicros: spent / 199_680, encodingMicros: cpuMicrosPer(encode, 20, 1_500) / (batch.length / spansPerRead) };
+}
+
+const serverSpanOnly = await costs(false);
+const withRedisSpan = await costs(true);
 await provider.shutdown();
-// Spans dropped for a full queue would cost less than spans exported: the floor counts only the latter.
-if (exported !== 2 * (100_096 + 10 * 19_968)) throw new Error('the batch processor dropped spans: ' + exported + ' exported');
-process.stdout.write(JSON.stringify({ spansMicros, encodingMicros, batchSpans: batch.length }) + '\n');
+process.stdout.write(JSON.stringify({ serverSpanOnly, withRedisSpan }) + '\n');
 `;
 
 /** Measures the floor once, in `repo` (a generated repo with tracing, installed). */
@@ -100,6 +124,5 @@ export async function measureTracingFloor(repo: string): Promise<TracingFloor> {
   await writeFile(script, FLOOR_SCRIPT);
   const [command, args] = pinned(SERVICE_CPU, serviceNodeBinary(), [script]);
   const output = await run(command, args, { cwd: repo, env: serviceNodeEnv() });
-  const { spansMicros, encodingMicros } = JSON.parse(output.trim().split('\n').at(-1)!) as TracingFloor;
-  return { spansMicros, encodingMicros };
+  return JSON.parse(output.trim().split('\n').at(-1)!) as TracingFloor;
 }
