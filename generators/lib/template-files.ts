@@ -82,10 +82,14 @@ export function packedTemplateFiles(packed: Readonly<Record<string, string>>): T
       return files;
     },
     filesIn: (directory) => under(directory).filter((path) => !rest(directory, path).includes('/')),
-    foldersIn: (directory) => [...new Set(under(directory).flatMap((path) => {
-      const segments = rest(directory, path).split('/');
-      return segments.length > 1 ? [posix.join(directory, segments[0] as string)] : [];
-    }))].sort(byName),
+    foldersIn: (directory) => {
+      const folders = new Set<string>();
+      for (const path of under(directory)) {
+        const segments = rest(directory, path).split('/');
+        if (segments.length > 1) folders.add(posix.join(directory, segments[0] as string));
+      }
+      return [...folders].sort(byName);
+    },
     read: (path) => {
       const text = packed[path];
       if (text === undefined) throw new Error(`no template ${path}`);
