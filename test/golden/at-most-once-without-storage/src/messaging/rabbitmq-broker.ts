@@ -277,14 +277,14 @@ export class RabbitmqBroker implements Broker {
       this.#settleQuietly(() => acks.ack(message));
     } else if (outcome.kind === 'dead-letter' || delivery.deliveryCount >= this.#options.maxDeliveries) {
       this.#logger.warn({ messageId: delivery.messageId, reason: outcome.reason }, 'command dead-lettered');
-      acks.settledElsewhere(message);
       this.#settleQuietly(() => channel.reject(message, false));
+      acks.settledElsewhere(message);
     } else {
       // Backoff while holding the message (it occupies one prefetch slot), then return it.
       // reject, not nack: RabbitMQ 4 counts only rejects towards the delivery limit.
       await sleep(outcome.delayMs);
-      acks.settledElsewhere(message);
       this.#settleQuietly(() => channel.reject(message, true));
+      acks.settledElsewhere(message);
     }
   }
 

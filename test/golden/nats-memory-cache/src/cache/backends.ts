@@ -24,7 +24,12 @@ export class MemoryBackend<V extends {}> implements CacheBackend<V> {
     return this.#entries.get(key);
   }
 
+  /**
+   * Frozen, since every reader gets this same object: no reader can change what the others see,
+   * and src/resources/json-view.ts may keep its JSON with it.
+   */
   set(key: string, value: V, ttlMs: number): void {
+    Object.freeze(value);
     this.#entries.set(key, value, { ttl: ttlMs });
   }
 
