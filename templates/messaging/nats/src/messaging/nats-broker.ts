@@ -35,6 +35,7 @@ import {
 import { lazyChild, unreachableWarning, type Logger } from '../logger.ts';
 import { currentTraceCarrier, traceHeadersOf } from '../telemetry/messaging.ts';
 import type { Broker, ConsumerProgress, Delivery, DeliveryHandler, DeliverySemantics, OutboundCommand, OutboundMessage, Outcome } from './broker.ts';
+import { JetStreamPublisher } from './jetstream-publisher.ts';
 
 export interface NatsBrokerOptions {
   /** nats://host:port; may carry credentials, so it is never logged. */
@@ -108,6 +109,8 @@ interface Topology {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /** Events and commands (the outbox relay's publishes); dead letters go through `js`. */
+  publisher: JetStreamPublisher;
 }
 
 export class NatsBroker implements Broker {
@@ -151,7 +154,7 @@ export class NatsBroker implements Broker {
       const jsm = await jetstreamManager(nc);
       await this.#declareTopology(jsm);
       this.#holdPullsWhileStopping(nc);
-      this.#topology = { nc, js: jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS }), jsm };
+      this.#topology = { nc, js: jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS }), jsm, publisher: new JetStreamPublisher(nc, PUBLISH_TIMEOUT_MS) };
     } catch (error) {
       await nc.close().catch(() => undefined);
       throw error;
@@ -192,17 +195,12 @@ export class NatsBroker implements Broker {
 
   /** Publishes with the message id as Nats-Msg-Id and waits for the stream's PubAck. */
   async #publishTo(subject: string, streamName: string, message: OutboundCommand): Promise<void> {
-    const { js } = this.#require();
+    const { publisher } = this.#require();
     const headers = natsHeaders();
     // W3C trace context (traceparent, tracestate): the consumer continues the sender's trace.
     for (const [name, value] of Object.entries(message.traceContext ?? currentTraceCarrier())) headers.set(name, value);
     const body = JSON.stringify({ id: message.id, type: message.type, data: message.data });
-    const ack = await js.publish(subject, body, {
-      msgID: message.id,
-      headers,
-      expect: { streamName },
-      timeout: PUBLISH_TIMEOUT_MS,
-    });
+    const ack = await publisher.publish(subject, body, { messageId: message.id, streamName, headers });
     if (ack.duplicate) this.#logger.debug({ messageId: message.id }, 'JetStream dropped a duplicate publish');
   }
 
@@ -234,6 +232,8 @@ export class NatsBroker implements Broker {
     // drain() flushes the acks and publishes still buffered, then closes; without a connection
     // there is nothing to flush to, and the server redelivers what was not acknowledged.
     await (this.#connected ? topology.nc.drain() : topology.nc.close());
+    // Publishes whose PubAck did not come before the close fail now rather than at their timeout.
+    topology.publisher.close();
   }
 
   /** Deletes the three streams (and with them the consumer); for tests with names of their own. */
