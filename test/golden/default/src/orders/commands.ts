@@ -4,10 +4,13 @@
  * `order.adjusted` event. Adding is deliberately not idempotent on its own: the inbox row,
  * written in the same transaction as the effect, is what makes a redelivered command harmless.
  * Handlers that need several statements use a transaction and `enqueueEvent` from the outbox,
- * as the versioned path below does.
+ * as the versioned path below does; a handler whose effect is one statement hands it to the
+ * group commit (src/db/group-commit.ts), which applies the statements on one order that
+ * arrive together in one transaction.
  */
 import type pg from 'pg';
 import { Type, type Static } from 'typebox';
+import { createGroupCommit, type GroupCommit } from '../db/group-commit.ts';
 import { commandHandler, PermanentCommandError, type CommandContext, type CommandHandler } from '../messaging/consumer.ts';
 import { enqueueEvent, traceContextColumn } from '../messaging/outbox.ts';
 
@@ -63,12 +66,13 @@ export function versionVerdict(current: { quantity: number; version: number } | 
 }
 
 export function orderCommandHandlers(options: OrderCommandOptions): Record<string, CommandHandler<any>> {
+  const statements = createGroupCommit(options.pool);
   const adjust = commandHandler({
     schema: AdjustData,
     async handle(data, context) {
       const applied =
         data.expectedVersion === undefined
-          ? await adjustCurrent(options.pool, data, context)
+          ? await adjustCurrent(statements, data, context)
           : await adjustAtVersion(options.pool, { ...data, expectedVersion: data.expectedVersion }, context);
       if (applied) options.onEventsCommitted?.();
     },
@@ -77,13 +81,14 @@ export function orderCommandHandlers(options: OrderCommandOptions): Record<strin
 }
 
 /** Adds to whatever version is current; returns whether anything was applied. */
-async function adjustCurrent(pool: pg.Pool, data: Adjust, context: CommandContext): Promise<boolean> {
-  // One statement is one transaction: the inbox row, the change and its outbox event commit
-  // together or not at all, in a single round trip. A command id already in the inbox inserts
-  // nothing, so nothing downstream happens either (a redelivery changes nothing).
+async function adjustCurrent(statements: GroupCommit, data: Adjust, context: CommandContext): Promise<boolean> {
+  // One statement: the inbox row, the change and its outbox event commit together or not at all,
+  // in a single round trip (or in one transaction with the commands on the same order that
+  // queued behind the one being applied). A command id already in the inbox inserts nothing, so
+  // nothing downstream happens either (a redelivery changes nothing).
   let rows: Array<{ quantity: number; version: number }>;
   try {
-    ({ rows } = await pool.query<{ quantity: number; version: number }>({
+    ({ rows } = await statements.query<{ quantity: number; version: number }>(data.orderId, {
       // Named, so each connection parses and plans these three inserts once rather than for every
       // command: doing it every time took over a third of PostgreSQL's CPU under a burst. Behind
       // a transaction-mode pooler (PgBouncer), that needs its prepared-statement support.
