@@ -3,8 +3,7 @@
  * outbox in one statement, group-committed with the commands on the same row that queue up
  * together, ack after commit, outbox relay publishing with confirms) against a bare consumer on
  * the same broker doing the same row update in a transaction of its own per command, with manual
- * acks, measured
- * in the same run, per broker. Both run on the services' Node (scripts/ensure-node.sh) with the
+ * acks, measured in the same run, per broker. Both run on the services' Node (scripts/ensure-node.sh) with the
  * same prefetch / max-ack-pending and pool size; each drains the same number of commands
  * published in one burst onto one row, and again spread over 64 rows, after a warm-up burst
  * that is not counted.
