@@ -12,6 +12,7 @@ export const component: Component = {
   packageJson: (context) => ({
     dependencies: pinned(
       'fastify',
+      '@fastify/fast-json-stringify-compiler',
       '@fastify/swagger',
       '@fastify/type-provider-typebox',
       'typebox',

@@ -5,6 +5,8 @@
 export const SERVICE_VERSIONS = {
   // runtime
   fastify: '5.12.8',
+  // response serializers (src/http/serializers.ts): the version fastify's own dependency resolves to
+  '@fastify/fast-json-stringify-compiler': '5.2.0',
   '@fastify/type-provider-typebox': '6.3.0',
   typebox: '1.4.3',
   pino: '10.4.0',

@@ -42,10 +42,10 @@ function send(reply: FastifyReply, result: ProbeResult): void {
   reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', ...rest });
 }
 
-export const probeRoutes: FastifyPluginAsync<{ lifecycle: Lifecycle }> = async (app, { lifecycle }) => {
+export const probeRoutes: FastifyPluginAsync<{ lifecycle: Lifecycle; logger: FastifyBaseLogger }> = async (app, { lifecycle, logger }) => {
   // Whatever a probe logs is marked `probe: true` rather than with a request id nobody sent.
   let probeLogger: FastifyBaseLogger | undefined;
-  app.setChildLoggerFactory((logger, _bindings, options) => (probeLogger ??= logger.child({ probe: true }, options)));
+  app.setChildLoggerFactory((_noLogger, _bindings, options) => (probeLogger ??= logger.child({ probe: true }, options)));
   app.setGenReqId(() => PROBE_REQUEST_ID);
 
   // Synchronous handlers: the answer is ready at once, and an async one costs a promise and its

@@ -16,8 +16,9 @@ export class AccessLogController extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    // reply.log carries the request id and honours each route's logLevel; the probes' shared
-    // logger is at warn, so they write no line here.
+    // Fastify calls this after a context's onResponse hooks, so only in contexts that have one:
+    // the service's (metrics), not the probes' (src/http/app.ts). reply.log carries the request
+    // id and honours each route's logLevel.
     const line = {
       method: request.method,
       url: request.url,

@@ -2,7 +2,7 @@
  * One error shape for every failure: `{ "error": { "code", "message" } }`. Client errors carry
  * a precise message; server errors are logged in full and answered without internals.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import { isDependencyUnavailable } from '../dependency-errors.ts';
 import { rateLimitedLog } from '../rate-limited-log.ts';
 import { validationMessage, validationProblems, type ValidationProblem } from './validation.ts';
@@ -44,9 +44,9 @@ const CLIENT_ERROR_CODES: Record<number, string> = {
   429: 'too_many_requests',
 };
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, logger: FastifyBaseLogger): void {
   // An outage fails every request the same way: log it once per interval, not once per request.
-  const warnUnavailable = rateLimitedLog(app.log, 10_000);
+  const warnUnavailable = rateLimitedLog(logger, 10_000);
   app.setErrorHandler<FastifyError | HttpError>((error, request, reply) => {
     if (error instanceof HttpError) {
       if (error.statusCode === 503) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
